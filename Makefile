@@ -1,0 +1,63 @@
+# kata-style — top-level build. `make help` lists the targets.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+PREFIX ?= /usr/local
+CONFIGURATION ?= Release
+DOTNET ?= dotnet
+BUILD := $(CURDIR)/build
+BIN := $(BUILD)/bin
+GUEST := $(BUILD)/guest
+export DOTNET_CLI_TELEMETRY_OPTOUT := 1
+export DOTNET_NOLOGO := 1
+export DOTNET_SKIP_FIRST_TIME_EXPERIENCE := 1
+
+# NativeAOT executables: project path → executable name in build/bin.
+AOT_PROJECTS := hypervisor/Kata.Vmm/Kata.Vmm.csproj
+
+.PHONY: help build test publish guest-kernel guest-image demo bench install clean
+
+help:
+	@echo "build         compile every project (Debug)"
+	@echo "test          build the guest kernel, then run every test suite (KVM tests run on real /dev/kvm)"
+	@echo "publish       NativeAOT executables into build/bin/"
+	@echo "guest-kernel  build/guest/vmlinux and bzImage from linux-source-6.12 (cached; KERNEL_SRC=/path for another tree)"
+	@echo "guest-image   the guest kernel and initramfs"
+	@echo "demo          build everything and boot the guest kernel in kata-style-vmm"
+	@echo "bench         benchmarks against the peers (qemu, runc), figures as ratios"
+	@echo "install       install build/bin and the guest image under PREFIX (default /usr/local)"
+
+build:
+	$(DOTNET) build Kata.sln -c Debug
+
+publish:
+	@mkdir -p $(BIN)
+	@for p in $(AOT_PROJECTS); do \
+	  echo "publish (NativeAOT) $$p"; \
+	  $(DOTNET) publish $$p -c $(CONFIGURATION) -p:PublishAot=true -o $(BUILD)/publish/$$(basename $$p .csproj) --nologo -v:q; \
+	done
+	@cp $(BUILD)/publish/Kata.Vmm/kata-style-vmm $(BIN)/
+	@ls -l $(BIN)
+
+guest-kernel:
+	guest-image/build-kernel.sh $(GUEST)
+
+guest-image: guest-kernel
+
+test: guest-kernel
+	@rm -rf $(BUILD)/test-results
+	$(DOTNET) test Kata.sln -c Debug --logger "trx" --logger "console;verbosity=normal" --results-directory $(BUILD)/test-results
+	@tests/summarize-results.sh $(BUILD)/test-results
+
+demo: publish guest-kernel
+	$(BIN)/kata-style-vmm --kernel $(GUEST)/vmlinux --cmdline "console=ttyS0 earlyprintk=serial" --memory-mib 256 --serial stdout
+
+bench: publish guest-kernel
+	bench/run.sh
+
+install: publish
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/kata-style
+	install -m 0755 $(BIN)/* $(DESTDIR)$(PREFIX)/bin/
+	@if [ -f $(GUEST)/vmlinux ]; then install -m 0644 $(GUEST)/vmlinux $(DESTDIR)$(PREFIX)/share/kata-style/; fi
+
+clean:
+	rm -rf $(BUILD)

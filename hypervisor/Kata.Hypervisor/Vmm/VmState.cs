@@ -1,0 +1,9 @@
+namespace Kata.Hypervisor.Vmm;
+
+public enum VmState
+{
+    Created,
+    Running,
+    Paused,
+    Stopped,
+}
