@@ -14,9 +14,10 @@ export DOTNET_SKIP_FIRST_TIME_EXPERIENCE := 1
 # NativeAOT executables: project path → executable name in build/bin.
 AOT_PROJECTS := hypervisor/Kata.Vmm/Kata.Vmm.csproj
 
-.PHONY: help build test publish guest-kernel guest-image demo bench install clean
+.PHONY: help deps build test publish guest-kernel guest-image demo bench install clean
 
 help:
+	@echo "deps          install the Debian packages the build and tests need (only the missing ones)"
 	@echo "build         compile every project (Debug)"
 	@echo "test          build the guest kernel, then run every test suite (KVM tests run on real /dev/kvm)"
 	@echo "publish       NativeAOT executables into build/bin/"
@@ -25,6 +26,9 @@ help:
 	@echo "demo          build everything and boot the guest kernel in kata-style-vmm"
 	@echo "bench         benchmarks against the peers (qemu, runc), figures as ratios"
 	@echo "install       install build/bin and the guest image under PREFIX (default /usr/local)"
+
+deps:
+	.ci/install-deps.sh test
 
 build:
 	$(DOTNET) build Kata.sln -c Debug
@@ -38,7 +42,7 @@ publish:
 	@cp $(BUILD)/publish/Kata.Vmm/kata-style-vmm $(BIN)/
 	@ls -l $(BIN)
 
-guest-kernel:
+guest-kernel: deps
 	guest-image/build-kernel.sh $(GUEST)
 
 guest-image: guest-kernel
@@ -52,6 +56,7 @@ demo: publish guest-kernel
 	$(BIN)/kata-style-vmm --kernel $(GUEST)/vmlinux --cmdline "console=ttyS0 earlyprintk=serial" --memory-mib 256 --serial stdout
 
 bench: publish guest-kernel
+	.ci/install-deps.sh bench
 	bench/run.sh
 
 install: publish

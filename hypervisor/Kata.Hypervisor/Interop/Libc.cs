@@ -73,6 +73,9 @@ internal static partial class Libc
     [LibraryImport(Lib, EntryPoint = "sigaction", SetLastError = true)]
     public static unsafe partial int Sigaction(int signal, SigAction* action, SigAction* oldAction);
 
+    [LibraryImport(Lib, EntryPoint = "gettid")]
+    public static partial int GetTid();
+
     [LibraryImport(Lib, EntryPoint = "getpid")]
     public static partial int GetPid();
 
