@@ -8,6 +8,8 @@ public sealed record KernelImage
     public required BootProtocol Protocol { get; init; }
     /// <summary>Guest physical address the boot vCPU starts at.</summary>
     public required GuestAddress Entry { get; init; }
+    /// <summary>Lowest guest address the image occupies.</summary>
+    public GuestAddress LoadStart { get; init; }
     /// <summary>First guest address past the loaded image (the initrd and other data go above it).</summary>
     public required GuestAddress LoadEnd { get; init; }
     /// <summary>What the image was: "ELF vmlinux (PVH)", "ELF vmlinux (64-bit entry)", "bzImage 2.15".</summary>

@@ -48,4 +48,6 @@ internal static class KvmIoctls
     public static readonly nuint SetLapic = Iow(0x8f, 1024);
     public static readonly nuint SetCpuid2 = Iow(0x90, 8);
     public static readonly nuint GetCpuid2 = Iowr(0x91, 8);
+    public static readonly nuint GetMpState = Ior(0x98, 4);
+    public static readonly nuint SetMpState = Iow(0x99, 4);
 }

@@ -129,6 +129,27 @@ public sealed class Vcpu : IDisposable
         return entries[..read].ToArray();
     }
 
+    /// <summary>KVM_GET_CPUID2: the CPUID table this vCPU was given (as KVM stored it).</summary>
+    public unsafe KvmCpuidEntry2[] GetCpuid()
+    {
+        const int maxEntries = 256;
+        int size = 8 + maxEntries * sizeof(KvmCpuidEntry2);
+        byte* buffer = stackalloc byte[size];
+        new Span<byte>(buffer, size).Clear();
+        *(uint*)buffer = maxEntries;
+        Errno.Check(Libc.Ioctl(_handle.Fd, KvmIoctls.GetCpuid2, buffer), "KVM_GET_CPUID2", $"vCPU {Id}");
+        uint count = Math.Min(*(uint*)buffer, maxEntries);
+        return new ReadOnlySpan<KvmCpuidEntry2>(buffer + 8, (int)count).ToArray();
+    }
+
+    /// <summary>KVM_GET_MP_STATE: runnable, halted, or (an application processor) waiting for INIT/SIPI.</summary>
+    public unsafe uint GetMpState()
+    {
+        KvmMpState state;
+        Errno.Check(Libc.Ioctl(_handle.Fd, KvmIoctls.GetMpState, &state), "KVM_GET_MP_STATE", $"vCPU {Id}");
+        return state.State;
+    }
+
     public unsafe KvmLapicState GetLapic()
     {
         KvmLapicState state;
