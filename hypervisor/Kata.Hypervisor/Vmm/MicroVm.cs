@@ -188,6 +188,10 @@ public sealed class MicroVm : IVmControl, IDisposable
                 _gate.Resume();
                 throw new TimeoutException("the vCPUs did not pause within 5 s (a vCPU is busy in a device)");
             }
+            if (Exited.IsCompleted)
+            {
+                throw new InvalidOperationException("the VM stopped while it was being paused");
+            }
             _state = VmState.Paused;
         }
         _log.Information("VM paused");
@@ -258,6 +262,13 @@ public sealed class MicroVm : IVmControl, IDisposable
         {
             return;
         }
+        // Release parked vCPUs and stop running ones before taking the state lock: a Pause holding that lock while it
+        // waits for the vCPUs to park must see the VM end at once, not after its timeout.
+        _gate.Stop();
+        foreach (VcpuRunner runner in _runners)
+        {
+            runner.RequestStop();
+        }
         lock (_stateLock)
         {
             _state = VmState.Stopped;
@@ -269,11 +280,6 @@ public sealed class MicroVm : IVmControl, IDisposable
         else
         {
             _log.Error("VM stopped: {Reason}", status.Reason);
-        }
-        _gate.Stop();
-        foreach (VcpuRunner runner in _runners)
-        {
-            runner.RequestStop();
         }
     }
 
