@@ -32,6 +32,8 @@ public sealed class ControlApiServer : IAsyncDisposable
     private readonly object _connectionsLock = new();
     private readonly Dictionary<long, Task> _connections = [];
     private Socket? _listener;
+    /// <summary>Set once our bind created the socket file: only then may dispose remove it (it may be another VMM's).</summary>
+    private bool _ownsSocketFile;
     private Task _acceptLoop = Task.CompletedTask;
     private long _lastConnectionId;
     private int _state = NotStarted;
@@ -81,6 +83,7 @@ public sealed class ControlApiServer : IAsyncDisposable
         try
         {
             listener.Bind(new UnixDomainSocketEndPoint(SocketPath));
+            _ownsSocketFile = true;
             // Before listen(): nobody can connect yet, so there is no window with looser permissions.
             if (!OperatingSystem.IsWindows())
             {
@@ -91,7 +94,6 @@ public sealed class ControlApiServer : IAsyncDisposable
         catch (Exception ex) when (ex is SocketException or IOException or UnauthorizedAccessException)
         {
             listener.Dispose();
-            _state = Disposed;
             throw new ControlApiException($"api-socket: cannot listen on {SocketPath}: {ex.Message}", ex);
         }
         _listener = listener;
@@ -165,6 +167,10 @@ public sealed class ControlApiServer : IAsyncDisposable
 
     private void TryDeleteSocketFile()
     {
+        if (!_ownsSocketFile)
+        {
+            return;
+        }
         try
         {
             File.Delete(SocketPath);

@@ -50,9 +50,12 @@ public sealed class ControlApiLifecycleTests : IDisposable
     {
         await using var first = new ControlApiServer(_dir.SocketPath, _vm, Logger.None);
         first.Start();
-        await using var second = new ControlApiServer(_dir.SocketPath, new FakeVmControl(), Logger.None);
+        var second = new ControlApiServer(_dir.SocketPath, new FakeVmControl(), Logger.None);
         var ex = Assert.Throws<ControlApiException>(second.Start);
         Assert.Equal($"api-socket: {_dir.SocketPath} is in use by another process", ex.Message);
+        // Disposing the server that failed to start must not remove the socket file it never owned.
+        await second.DisposeAsync();
+        Assert.True(File.Exists(_dir.SocketPath));
         await using ControlApiClient client = await ControlApiClient.ConnectAsync(_dir.SocketPath, TestContext.Current.CancellationToken);
         Assert.True((await client.PingAsync(TestContext.Current.CancellationToken)).Pong);
     }
