@@ -48,6 +48,10 @@ public sealed class VmmCommandLine
         Description = "How to enter an ELF vmlinux: PVH entry or 64-bit Linux boot protocol [default: pvh]",
         HelpName = "pvh|linux64",
     };
+    private readonly Option<bool> _rng = new("--rng")
+    {
+        Description = "Give the guest a virtio-rng device fed from the host's entropy source (urandom)",
+    };
     private readonly Option<string> _config = new("--config")
     {
         Description = "Read the settings from a JSON file (flags given on the command line override it)",
@@ -69,7 +73,7 @@ public sealed class VmmCommandLine
         AcceptOnly(_logLevel, VmmSettingValues.LogLevels);
         _root = new RootCommand("kata-style-vmm: boots a Linux kernel in a KVM microVM (see hypervisor/README.md)")
         {
-            _kernel, _initrd, _cmdline, _vcpus, _memoryMib, _serial, _apiSocket, _elfBoot, _config, _logLevel,
+            _kernel, _initrd, _cmdline, _vcpus, _memoryMib, _serial, _apiSocket, _elfBoot, _rng, _config, _logLevel,
         };
     }
 
@@ -133,6 +137,7 @@ public sealed class VmmCommandLine
             SerialPath = serialPath,
             ApiSocketPath = apiSocket,
             ElfBoot = elfBoot,
+            Rng = parsed.GetResult(_rng) is { Implicit: false } ? parsed.GetValue(_rng) : file.Rng ?? false,
         };
         try
         {

@@ -18,6 +18,8 @@ public sealed record VmmConfigFile
     public string? ApiSocket { get; init; }
     /// <summary><c>pvh</c> or <c>linux64</c>, as <c>--elf-boot</c>.</summary>
     public string? ElfBoot { get; init; }
+    /// <summary>As <c>--rng</c>: a virtio-rng device.</summary>
+    public bool? Rng { get; init; }
 
     /// <summary>Reads and parses <paramref name="path"/>; throws <see cref="VmmUsageException"/> naming the file.</summary>
     public static VmmConfigFile Load(string path)

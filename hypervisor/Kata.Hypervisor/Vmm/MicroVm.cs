@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Kata.Hypervisor.Arch.X86_64;
 using Kata.Hypervisor.Devices;
 using Kata.Hypervisor.Devices.Legacy;
+using Kata.Hypervisor.Devices.Virtio.Rng;
 using Kata.Hypervisor.Kvm;
 using Kata.Hypervisor.Memory;
 using Serilog;
@@ -33,6 +34,7 @@ public sealed class MicroVm : IVmControl, IDisposable
     private Serial _serial = null!;
     private I8042 _i8042 = null!;
     private BootTimer _bootTimer = null!;
+    private VirtioDeviceSlots _virtio = null!;
 
     private MicroVm(VmConfig config, ILogger log, KvmSystem kvm, VirtualMachine vm, GuestMemory memory)
     {
@@ -47,6 +49,8 @@ public sealed class MicroVm : IVmControl, IDisposable
     public Bus MmioBus { get; } = new("MMIO");
     public GuestMemory Memory => _memory;
     public VirtualMachine Vm => _vm;
+    /// <summary>The virtio-mmio devices and their event loop (attach before the guest is loaded).</summary>
+    internal VirtioDeviceSlots VirtioDevices => _virtio;
 
     /// <summary>Completes when the VM has ended, with how it ended.</summary>
     public Task<VmExitStatus> Exited => _exited.Task;
@@ -98,7 +102,7 @@ public sealed class MicroVm : IVmControl, IDisposable
         try
         {
             microVm.BuildDevices();
-            boot.Load(memory, config.Cmdline, config.Vcpus);
+            boot.Load(memory, microVm._virtio.AppendToCmdline(config.Cmdline), config.Vcpus);
             for (uint id = 0; id < config.Vcpus; id++)
             {
                 Vcpu vcpu = vm.CreateVcpu(id);
@@ -141,6 +145,12 @@ public sealed class MicroVm : IVmControl, IDisposable
         if (_config.SerialInputFromStdin)
         {
             _owned.Add(new StdinPump(_serial));
+        }
+        _virtio = new VirtioDeviceSlots(_vm, _memory, MmioBus, _log);
+        _owned.Add(_virtio);
+        if (_config.Rng)
+        {
+            _virtio.Attach(new VirtioRng(_log));
         }
     }
 

@@ -25,6 +25,8 @@ public sealed record VmConfig
     /// boot_params.
     /// </summary>
     public ElfBootMode ElfBoot { get; init; } = ElfBootMode.Pvh;
+    /// <summary>Give the guest a virtio-rng device fed from the host's entropy source.</summary>
+    public bool Rng { get; init; }
 
     public ulong MemoryBytes => (ulong)MemoryMib << 20;
 
