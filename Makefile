@@ -12,7 +12,7 @@ export DOTNET_NOLOGO := 1
 export DOTNET_SKIP_FIRST_TIME_EXPERIENCE := 1
 
 # NativeAOT executables: project path → executable name in build/bin.
-AOT_PROJECTS := hypervisor/Kata.Vmm/Kata.Vmm.csproj
+AOT_PROJECTS := hypervisor/Kata.Vmm/Kata.Vmm.csproj agent/Kata.Agent/Kata.Agent.csproj
 
 .PHONY: help deps build test publish guest-kernel guest-image demo bench install clean
 
@@ -22,7 +22,7 @@ help:
 	@echo "test          build the guest kernel, then run every test suite (KVM tests run on real /dev/kvm)"
 	@echo "publish       NativeAOT executables into build/bin/"
 	@echo "guest-kernel  build/guest/vmlinux and bzImage from linux-source-6.12 (cached; KERNEL_SRC=/path for another tree)"
-	@echo "guest-image   the guest kernel and initramfs"
+	@echo "guest-image   the guest kernel and build/guest/initramfs.cpio.gz (the NativeAOT agent as /init), manifest.json"
 	@echo "demo          build everything and boot the guest kernel in kata-style-vmm"
 	@echo "bench         benchmarks against the peers (qemu, runc), figures as ratios"
 	@echo "install       install build/bin and the guest image under PREFIX (default /usr/local)"
@@ -39,13 +39,14 @@ publish:
 	  echo "publish (NativeAOT) $$p"; \
 	  $(DOTNET) publish $$p -c $(CONFIGURATION) -p:PublishAot=true -o $(BUILD)/publish/$$(basename $$p .csproj) --nologo -v:q; \
 	done
-	@cp $(BUILD)/publish/Kata.Vmm/kata-style-vmm $(BIN)/
+	@cp $(BUILD)/publish/Kata.Vmm/kata-style-vmm $(BUILD)/publish/Kata.Agent/kata-style-agent $(BIN)/
 	@ls -l $(BIN)
 
 guest-kernel: deps
 	guest-image/build-kernel.sh $(GUEST)
 
-guest-image: guest-kernel
+guest-image: guest-kernel publish
+	guest-image/build-initramfs.sh $(BIN)/kata-style-agent $(GUEST)
 
 test: guest-kernel
 	@rm -rf $(BUILD)/test-results
@@ -62,7 +63,9 @@ bench: publish guest-kernel
 install: publish
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/kata-style
 	install -m 0755 $(BIN)/* $(DESTDIR)$(PREFIX)/bin/
-	@if [ -f $(GUEST)/vmlinux ]; then install -m 0644 $(GUEST)/vmlinux $(DESTDIR)$(PREFIX)/share/kata-style/; fi
+	@for f in vmlinux initramfs.cpio.gz; do \
+	  if [ -f $(GUEST)/$$f ]; then install -m 0644 $(GUEST)/$$f $(DESTDIR)$(PREFIX)/share/kata-style/; fi; \
+	done
 
 clean:
 	rm -rf $(BUILD)

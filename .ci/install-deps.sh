@@ -6,13 +6,15 @@ what=${1:-test}
 
 # Guest kernel build (guest-image/build-kernel.sh) from Debian's linux-source-6.12.
 kernel=(linux-source-6.12 build-essential flex bison bc libelf-dev libssl-dev cpio xz-utils kmod)
-# The reference VMM the benchmarks compare against.
-bench=(qemu-system-x86 hyperfine)
+# Container tests: a static busybox for the test bundles' rootfs.
+containers=(busybox-static)
+# The peers the benchmarks compare against (qemu for the VMM, runc for container start).
+bench=(qemu-system-x86 hyperfine runc)
 
 case "$what" in
-  test) wanted=("${kernel[@]}") ;;
-  bench) wanted=("${kernel[@]}" "${bench[@]}") ;;
-  all) wanted=("${kernel[@]}" "${bench[@]}") ;;
+  test) wanted=("${kernel[@]}" "${containers[@]}") ;;
+  bench) wanted=("${kernel[@]}" "${containers[@]}" "${bench[@]}") ;;
+  all) wanted=("${kernel[@]}" "${containers[@]}" "${bench[@]}") ;;
   *) echo "usage: $0 test|bench|all" >&2; exit 2 ;;
 esac
 

@@ -1,0 +1,53 @@
+using Kata.Agent.Services;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Serilog.Extensions.Logging;
+
+namespace Kata.Agent.Hosting;
+
+/// <summary>Builds the agent's Kestrel server: HTTP/2 only (gRPC), on the Unix socket or the vsock port.</summary>
+public static class AgentHost
+{
+    public static WebApplication Build(AgentOptions options, Serilog.ILogger log)
+    {
+        WebApplicationBuilder builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
+        builder.Logging.ClearProviders();
+        builder.Logging.AddProvider(new SerilogLoggerProvider(log.ForContext("SourceContext", "kestrel")));
+        // Kestrel and ASP.NET Core chatter (request start/end) only when the agent runs at Debug or below.
+        builder.Logging.SetMinimumLevel(options.LogLevel <= Serilog.Events.LogEventLevel.Debug ? LogLevel.Information : LogLevel.Warning);
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            if (options.Listen.UnixPath is { } path)
+            {
+                Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+                if (File.Exists(path))
+                {
+                    // A socket left by an agent that died: Kestrel cannot bind over it.
+                    File.Delete(path);
+                }
+                kestrel.ListenUnixSocket(path, listen => listen.Protocols = HttpProtocols.Http2);
+            }
+            else
+            {
+                int fd = VsockListenSocket.Open(options.Listen.VsockPort!.Value);
+                kestrel.ListenHandle((ulong)fd, listen => listen.Protocols = HttpProtocols.Http2);
+            }
+        });
+        builder.Services.AddGrpc(grpc =>
+        {
+            grpc.EnableDetailedErrors = true;
+            // Stdio chunks and OCI specs; the host side caps its own reads well below this.
+            grpc.MaxReceiveMessageSize = 16 << 20;
+        });
+        builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton(log);
+        WebApplication app = builder.Build();
+        app.MapGrpcService<HealthService>();
+        app.MapGrpcService<AgentServiceImpl>();
+        return app;
+    }
+}
