@@ -6,8 +6,8 @@ what=${1:-test}
 
 # Guest kernel build (guest-image/build-kernel.sh) from Debian's linux-source-6.12.
 kernel=(linux-source-6.12 build-essential flex bison bc libelf-dev libssl-dev cpio xz-utils kmod)
-# Container tests: a static busybox for the test bundles' rootfs.
-containers=(busybox-static)
+# Container tests: a static busybox for the test bundles' rootfs; containerd (+ ctr) as the real peer of the ttrpc and shim tests.
+containers=(busybox-static containerd)
 # The peers the benchmarks compare against (qemu for the VMM, runc for container start).
 bench=(qemu-system-x86 hyperfine runc)
 
