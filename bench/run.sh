@@ -38,12 +38,17 @@ LINUX_RUNS=${BENCH_LINUX_RUNS:-3}
 LINUX_KERNEL=${BENCH_LINUX_KERNEL:-$repo/build/guest/vmlinux}
 RESULTS_DIR=${BENCH_RESULTS_DIR:-$bench_dir/results}
 MEMORY_MIB=256
-LINUX_CMDLINE="console=ttyS0"
+# earlyprintk=serial: the banner goes out as soon as the early console is up (setup_arch), replayed from the log
+# buffer. With console=ttyS0 alone it would wait for the real console, which a stock kernel on PVM does not reach
+# under qemu -cpu host (it stops at cmpxchg16b in the slab allocator first; measured).
+LINUX_CMDLINE="console=ttyS0 earlyprintk=serial"
 # Per-run time limits (ms). The tiny guests finish in well under a second even where guest CPL0 code is
-# emulated (PVM); the I/O variant takes a few seconds there; Linux reaches its banner in seconds.
+# emulated (PVM); the I/O variant takes a few seconds there; Linux reaches its banner in about 10 s. A VMM that
+# stops the guest without exiting (qemu does on a KVM internal error) costs the whole limit, so they stay tight
+# enough for `make bench` to end within minutes.
 TINY_TIMEOUT_MS=20000
-IO_TIMEOUT_MS=120000
-LINUX_TIMEOUT_MS=180000
+IO_TIMEOUT_MS=60000
+LINUX_TIMEOUT_MS=60000
 
 say() { printf '%s\n' "$*" >&2; }
 need() {
@@ -225,7 +230,7 @@ for v in "${vmms[@]}"; do
   [ "${fig[$v.startup]:-}" = FAIL ] && continue
   s=$(stats "$work/$v.startup"); l=$(stats "$work/$v.lifetime")
   fig[$v.startup]=$(field "$s" 1); fig[$v.startup_p90]=$(field "$s" 2); fig[$v.lifetime]=$(field "$l" 1)
-  fig[$v.startup_minmax]="$(field "$s" 3)–$(field "$s" 4)"
+  fig[$v.startup_min]=$(field "$s" 3)
   before=$(sort -n "$work/$v.prefix" | tail -1)
   if [ "${before:-0}" != 0 ]; then
     echo "wrote $before bytes of its own to stdout before the guest's first byte (--serial stdout should carry only the guest's output)" >>"$logs/$v.notes"
@@ -236,24 +241,30 @@ done
 # Guest time between "S" and exit for IO_N `out`s minus the same for none, over IO_N: one port-I/O exit from
 # the guest to the VMM's user-space port bus and back (the port is one no device decodes).
 say "bench: (b) I/O exit round trip, $IO_RUNS runs each of 0 and $IO_N outs"
+# Interleaved like (a): run i of both variants on one VMM, then on the other, so that the host's load (other
+# work on the machine) drifts over both alike.
 for v in "${vmms[@]}"; do
-  mapfile -t cmd0 < <(command_for "$v" "$work/io0.elf")
   mapfile -t cmdn < <(command_for "$v" "$work/io.elf")
   commands[$v.io]=$(shell_quote "${cmdn[@]}")
   : >"$work/$v.io0"; : >"$work/$v.ion"
-  for ((i = 0; i < IO_RUNS; i++)); do
+done
+for ((i = 0; i < IO_RUNS; i++)); do
+  for v in "${vmms[@]}"; do
+    [ "${fig[$v.io]:-}" = FAIL ] && continue
     for variant in io0 ion; do
-      if [ $variant = io0 ]; then c=("${cmd0[@]}"); else c=("${cmdn[@]}"); fi
+      if [ $variant = io0 ]; then mapfile -t c < <(command_for "$v" "$work/io0.elf"); else mapfile -t c < <(command_for "$v" "$work/io.elf"); fi
       if r=$(probe_run "$v-io" run --wait-exit --timeout-ms "$IO_TIMEOUT_MS" --expect-output $'D\n' \
             --stderr "$logs/$v-io.stderr" -- "${c[@]}"); then
         echo $(($(field "$r" 3) - $(field "$r" 2))) >>"$work/$v.$variant"
       else
         echo "I/O run ($variant) failed: $(tail -1 "$logs/$v-io.probe")" >>"$logs/$v.notes"
         fail "$v" io
-        break 2
+        break
       fi
     done
   done
+done
+for v in "${vmms[@]}"; do
   [ "${fig[$v.io]:-}" = FAIL ] && continue
   t0=$(field "$(stats "$work/$v.io0")" 1); tn=$(field "$(stats "$work/$v.ion")" 1)
   fig[$v.io_total]=$tn
@@ -303,16 +314,22 @@ if [ -f "$LINUX_KERNEL" ]; then
     mapfile -t cmd < <(command_for "$v" "$LINUX_KERNEL" "$LINUX_CMDLINE")
     commands[$v.linux]=$(shell_quote "${cmd[@]}")
     : >"$work/$v.linux"
-    for ((i = 0; i < LINUX_RUNS; i++)); do
+  done
+  # Interleaved like (a) and (b).
+  for ((i = 0; i < LINUX_RUNS; i++)); do
+    for v in "${vmms[@]}"; do
+      [ "${fig[$v.linux]:-}" = FAIL ] && continue
+      mapfile -t cmd < <(command_for "$v" "$LINUX_KERNEL" "$LINUX_CMDLINE")
       if r=$(probe_run "$v-linux" run --marker "Linux version" --timeout-ms "$LINUX_TIMEOUT_MS" \
             --stderr "$logs/$v-linux.stderr" -- "${cmd[@]}"); then
         field "$r" 2 >>"$work/$v.linux"
       else
         echo "Linux boot failed: $(tail -1 "$logs/$v-linux.probe")" >>"$logs/$v.notes"
         fail "$v" linux
-        break
       fi
     done
+  done
+  for v in "${vmms[@]}"; do
     [ "${fig[$v.linux]:-}" = FAIL ] && continue
     s=$(stats "$work/$v.linux")
     fig[$v.linux]=$(awk -v u="$(field "$s" 1)" 'BEGIN { printf "%.2f", u / 1e6 }')
@@ -331,7 +348,8 @@ ratio() { # ours qemu
   fi
 }
 goal() { # value limit
-  if [ "$qemu_only" -eq 1 ] || [ "${1:-FAIL}" = FAIL ]; then printf '%s' "${3:-}"; return; fi
+  if [ "$qemu_only" -eq 1 ]; then printf '%s' "${3:-}"; return; fi
+  if [ "${1:-FAIL}" = FAIL ]; then printf '%s MISSED (not measured)' "${3:-}"; return; fi
   awk -v v="$1" -v g="$2" -v t="$3" 'BEGIN { printf "%s %s", t, (v <= g ? "met" : "MISSED") }'
 }
 cell() { [ "$qemu_only" -eq 1 ] && { printf 'not run'; return; }; printf '%s' "${1:-–}"; }
@@ -340,6 +358,7 @@ table() {
   echo "| figure | kata-style-vmm | qemu microvm | ours / qemu | goal |"
   echo "|---|---:|---:|---:|---|"
   echo "| (a) start-up: spawn → guest's first byte, median (ms) ↓ | $(cell "$(ms "${fig[ours.startup]:-}")") | $(ms "${fig[qemu.startup]:-}") | $(ratio "${fig[ours.startup]:-}" "${fig[qemu.startup]:-}") | $(goal "$(ms "${fig[ours.startup]:-}")" 10 "≤ 10 ms") |"
+  echo "| (a) start-up, fastest run (ms) ↓ | $(cell "$(ms "${fig[ours.startup_min]:-}")") | $(ms "${fig[qemu.startup_min]:-}") | $(ratio "${fig[ours.startup_min]:-}" "${fig[qemu.startup_min]:-}") | |"
   echo "| (a) start-up, p90 (ms) ↓ | $(cell "$(ms "${fig[ours.startup_p90]:-}")") | $(ms "${fig[qemu.startup_p90]:-}") | $(ratio "${fig[ours.startup_p90]:-}" "${fig[qemu.startup_p90]:-}") | |"
   echo "| (a) tiny guest spawn → VMM exited, median (ms) ↓ | $(cell "$(ms "${fig[ours.lifetime]:-}")") | $(ms "${fig[qemu.lifetime]:-}") | $(ratio "${fig[ours.lifetime]:-}" "${fig[qemu.lifetime]:-}") | |"
   echo "| (b) port-I/O exit round trip (µs) ↓ | $(cell "${fig[ours.io]:-}") | ${fig[qemu.io]:-–} | $(ratio "${fig[ours.io]:-}" "${fig[qemu.io]:-}") | |"
@@ -384,6 +403,7 @@ git -C "$repo" diff --quiet HEAD -- hypervisor 2>/dev/null || vmm_rev+=" + uncom
   echo "## Spread"
   for v in "${vmms[@]}"; do
     [ -s "$work/$v.startup" ] && echo "- ${title[$v]} start-up min–max: $(sort -n "$work/$v.startup" | awk 'NR == 1 { lo = $1 } { hi = $1 } END { printf "%.1f–%.1f", lo / 1000, hi / 1000 }') ms"
+    [ -s "$work/$v.linux" ] && echo "- ${title[$v]} spawn → \"Linux version\" per boot (s): $(sort -n "$work/$v.linux" | awk '{ printf "%s%.2f", (NR > 1 ? " " : ""), $1 / 1e6 }')"
     [ -s "$work/$v.ion" ] && echo "- ${title[$v]} $IO_N outs, guest time per run (ms): $(sort -n "$work/$v.ion" | awk '{ printf "%s%.0f", (NR > 1 ? " " : ""), $1 / 1000 }'); 0 outs: $(sort -n "$work/$v.io0" | awk '{ printf "%s%.1f", (NR > 1 ? " " : ""), $1 / 1000 }')"
   done
   echo
@@ -395,7 +415,7 @@ git -C "$repo" diff --quiet HEAD -- hypervisor 2>/dev/null || vmm_rev+=" + uncom
     echo "${title[$v]}:"
     echo '```'
     for m in startup io rss linux; do
-      [ -n "${commands[$v.$m]:-}" ] && echo "${commands[$v.$m]}" | sed "s|$work/|\$WORK/|g"
+      [ -n "${commands[$v.$m]:-}" ] && echo "${commands[$v.$m]}" | sed -e "s|$work/|\$WORK/|g" -e "s|$repo/||g"
     done
     echo '```'
   done

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.Text;
+using Kata.Hypervisor.Devices.Virtio.Block;
 using Kata.Hypervisor.Vmm;
 using Serilog.Events;
 
@@ -52,6 +53,23 @@ public sealed class VmmCommandLine
     {
         Description = "Give the guest a virtio-rng device fed from the host's entropy source (urandom)",
     };
+    private readonly Option<string[]> _block = new("--block")
+    {
+        Description = "Attach a raw disk image or block device as a virtio-blk disk (/dev/vda, /dev/vdb, … in order); ',ro' makes it read-only. Repeatable",
+        HelpName = "PATH[,ro]",
+        Arity = ArgumentArity.OneOrMore,
+        AllowMultipleArgumentsPerToken = false,
+    };
+    private readonly Option<string> _vsockCid = new("--vsock-cid")
+    {
+        Description = "Give the guest a virtio-vsock device with this context ID (3..4294967294); needs --vsock-uds",
+        HelpName = "N",
+    };
+    private readonly Option<string> _vsockUds = new("--vsock-uds")
+    {
+        Description = "Hybrid vsock Unix socket: host programs connect and send 'CONNECT <port>\\n'; guest connections to port P go to PATH_P",
+        HelpName = "PATH",
+    };
     private readonly Option<string> _config = new("--config")
     {
         Description = "Read the settings from a JSON file (flags given on the command line override it)",
@@ -75,6 +93,9 @@ public sealed class VmmCommandLine
         {
             _kernel, _initrd, _cmdline, _vcpus, _memoryMib, _serial, _apiSocket, _elfBoot, _rng, _config, _logLevel,
         };
+        _root.Options.Add(_block);
+        _root.Options.Add(_vsockCid);
+        _root.Options.Add(_vsockUds);
     }
 
     /// <summary>Parses <paramref name="args"/>, merges the config file and validates the resulting <see cref="VmConfig"/>.</summary>
@@ -126,6 +147,9 @@ public sealed class VmmCommandLine
             CheckSocketPath(apiSocket, sources.Describe(_apiSocket, "apiSocket"));
         }
 
+        ulong? vsockCid = (Given(parsed, _vsockCid) ?? file.VsockCid?.ToString(System.Globalization.CultureInfo.InvariantCulture)) is { } cidValue
+            ? ParseVsockCid(cidValue, sources.Describe(_vsockCid, "vsockCid"))
+            : null;
         var config = new VmConfig
         {
             KernelPath = kernel,
@@ -138,6 +162,12 @@ public sealed class VmmCommandLine
             ApiSocketPath = apiSocket,
             ElfBoot = elfBoot,
             Rng = parsed.GetResult(_rng) is { Implicit: false } ? parsed.GetValue(_rng) : file.Rng ?? false,
+            VsockCid = vsockCid,
+            VsockUdsPath = Given(parsed, _vsockUds) ?? file.VsockUds,
+            // --block flags replace the file's "block" list as a whole.
+            BlockDevices = parsed.GetResult(_block) is { Implicit: false }
+                ? [.. (parsed.GetValue(_block) ?? []).Select(ParseBlock)]
+                : file.Block ?? [],
         };
         try
         {
@@ -161,6 +191,36 @@ public sealed class VmmCommandLine
         }
         result.AddError($"{OptionName(result)}: '{token}' is not a whole number");
         return 0;
+    }
+
+    /// <summary>A decimal CID; the range is checked by <see cref="VmConfig.Validate"/>.</summary>
+    private static ulong ParseVsockCid(string value, string setting) =>
+        ulong.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out ulong cid)
+            ? cid
+            : throw new VmmUsageException($"{setting}: '{value}' is not a whole number");
+
+    /// <summary>
+    /// <c>PATH[,ro]</c> (or <c>PATH,rw</c>): a suffix after the last comma is an option only when it is <c>ro</c> or
+    /// <c>rw</c>, so a path with commas still works.
+    /// </summary>
+    internal static BlockDeviceConfig ParseBlock(string value)
+    {
+        int comma = value.LastIndexOf(',');
+        string suffix = comma >= 0 ? value[(comma + 1)..] : "";
+        if (suffix is "ro" or "rw")
+        {
+            string path = value[..comma];
+            if (path.Length == 0)
+            {
+                throw new VmmUsageException($"--block: '{value}' has no path before ',{suffix}'");
+            }
+            return new BlockDeviceConfig { Path = path, ReadOnly = suffix == "ro" };
+        }
+        if (value.Length == 0)
+        {
+            throw new VmmUsageException("--block: the path is empty");
+        }
+        return new BlockDeviceConfig { Path = value };
     }
 
     private static void AcceptOnly(Option<string> option, IReadOnlyList<string> values)
@@ -214,6 +274,9 @@ public sealed class VmmCommandLine
             ["vcpus"] = ("--vcpus", "vcpus"),
             ["memory-mib"] = ("--memory-mib", "memoryMib"),
             ["serial"] = ("--serial", "serial"),
+            ["block"] = ("--block", "block"),
+            ["vsock-cid"] = ("--vsock-cid", "vsockCid"),
+            ["vsock-uds"] = ("--vsock-uds", "vsockUds"),
         };
 
         public string Describe(Option option, string property) =>

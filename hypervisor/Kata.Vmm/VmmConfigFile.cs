@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Kata.Hypervisor.Devices.Virtio.Block;
 
 namespace Kata.Vmm;
 
@@ -20,6 +21,12 @@ public sealed record VmmConfigFile
     public string? ElfBoot { get; init; }
     /// <summary>As <c>--rng</c>: a virtio-rng device.</summary>
     public bool? Rng { get; init; }
+    /// <summary>As <c>--vsock-cid</c>: the guest's vsock context ID (with <see cref="VsockUds"/>).</summary>
+    public ulong? VsockCid { get; init; }
+    /// <summary>As <c>--vsock-uds</c>: the hybrid-vsock Unix socket path.</summary>
+    public string? VsockUds { get; init; }
+    /// <summary>As <c>--block</c>, repeated: <c>[{"path": "disk.img", "readOnly": true}]</c>.</summary>
+    public IReadOnlyList<BlockDeviceConfig>? Block { get; init; }
 
     /// <summary>Reads and parses <paramref name="path"/>; throws <see cref="VmmUsageException"/> naming the file.</summary>
     public static VmmConfigFile Load(string path)
@@ -43,12 +50,18 @@ public sealed record VmmConfigFile
             throw new VmmUsageException($"--config: {path}: {ex.Message}", ex);
         }
         VmmConfigFile config = file ?? throw new VmmUsageException($"--config: {path}: expected a JSON object, found null");
+        if (config.Block?.Any(b => b is null) == true)
+        {
+            throw new VmmUsageException($"--config: {path}: every \"block\" entry must be an object with a \"path\", found null");
+        }
         string directory = Path.GetDirectoryName(Path.GetFullPath(path)) ?? ".";
         return config with
         {
             Kernel = Resolve(directory, config.Kernel),
             Initrd = Resolve(directory, config.Initrd),
             ApiSocket = Resolve(directory, config.ApiSocket),
+            VsockUds = Resolve(directory, config.VsockUds),
+            Block = config.Block?.Select(b => b with { Path = Resolve(directory, b.Path) ?? b.Path }).ToList(),
             Serial = config.Serial is null || VmmSettingValues.IsSerialKeyword(config.Serial) ? config.Serial : Resolve(directory, config.Serial),
         };
     }

@@ -2,7 +2,9 @@ using System.Diagnostics;
 using Kata.Hypervisor.Arch.X86_64;
 using Kata.Hypervisor.Devices;
 using Kata.Hypervisor.Devices.Legacy;
+using Kata.Hypervisor.Devices.Virtio.Block;
 using Kata.Hypervisor.Devices.Virtio.Rng;
+using Kata.Hypervisor.Devices.Virtio.Vsock;
 using Kata.Hypervisor.Kvm;
 using Kata.Hypervisor.Memory;
 using Serilog;
@@ -146,12 +148,59 @@ public sealed class MicroVm : IVmControl, IDisposable
         {
             _owned.Add(new StdinPump(_serial));
         }
+        // The disks are opened (and owned) before the device slots, so they are closed after the event loop stops.
+        var blocks = new List<VirtioBlock>();
+        foreach (BlockDeviceConfig block in _config.BlockDevices)
+        {
+            blocks.Add(OpenBlockDevice(block));
+        }
         _virtio = new VirtioDeviceSlots(_vm, _memory, MmioBus, _log);
         _owned.Add(_virtio);
+        foreach (VirtioBlock block in blocks)
+        {
+            _virtio.Attach(block);
+        }
         if (_config.Rng)
         {
             _virtio.Attach(new VirtioRng(_log));
         }
+        if (_config.VsockCid is { } vsockCid && _config.VsockUdsPath is { } vsockUds)
+        {
+            _virtio.Attach(CreateVsockDevice(vsockCid, vsockUds));
+        }
+    }
+
+    /// <summary>virtio-vsock: its muxer binds <paramref name="udsPath"/> now and watches its sockets on the devices' event loop.</summary>
+    private VirtioVsock CreateVsockDevice(ulong cid, string udsPath)
+    {
+        VirtioVsock device;
+        try
+        {
+            device = new VirtioVsock(new VsockMuxerOptions { GuestCid = cid, UdsPath = udsPath }, new VsockEventLoopPoller(_virtio.EventLoop), _log);
+        }
+        catch (VsockException ex)
+        {
+            throw new VmConfigException(ex.Message, ex);
+        }
+        _owned.Add(device);
+        return device;
+    }
+
+    private VirtioBlock OpenBlockDevice(BlockDeviceConfig block)
+    {
+        DiskImageFile image;
+        try
+        {
+            image = DiskImageFile.Open(block.Path, block.ReadOnly);
+        }
+        catch (DiskImageException ex)
+        {
+            throw new VmConfigException($"block: {ex.Message}", ex);
+        }
+        var device = new VirtioBlock(image, _log);
+        _owned.Add(device);
+        _log.Information("virtio-blk: {Path} ({Sectors} sectors, {Mode})", block.Path, device.CapacitySectors, block.ReadOnly ? "read-only" : "read-write");
+        return device;
     }
 
     private IrqfdLine IrqLine(uint gsi)

@@ -1,3 +1,5 @@
+using Kata.Hypervisor.Devices.Virtio.Block;
+
 namespace Kata.Hypervisor.Vmm;
 
 /// <summary>Everything needed to build and boot one microVM. Validated by <see cref="Validate"/>.</summary>
@@ -27,6 +29,15 @@ public sealed record VmConfig
     public ElfBootMode ElfBoot { get; init; } = ElfBootMode.Pvh;
     /// <summary>Give the guest a virtio-rng device fed from the host's entropy source.</summary>
     public bool Rng { get; init; }
+    /// <summary>virtio-blk disks, in the order the guest sees them (/dev/vda, /dev/vdb, …).</summary>
+    public IReadOnlyList<BlockDeviceConfig> BlockDevices { get; init; } = [];
+    /// <summary>The guest's context ID for virtio-vsock (3..2^32-2); set together with <see cref="VsockUdsPath"/>, or neither.</summary>
+    public ulong? VsockCid { get; init; }
+    /// <summary>
+    /// The hybrid-vsock Unix socket (Firecracker's design): host programs connect here and send <c>CONNECT &lt;port&gt;\n</c>;
+    /// a guest connection to port P goes to <c>PATH_P</c>.
+    /// </summary>
+    public string? VsockUdsPath { get; init; }
 
     public ulong MemoryBytes => (ulong)MemoryMib << 20;
 
@@ -61,6 +72,49 @@ public sealed record VmConfig
         if (Serial == SerialOutput.File && string.IsNullOrEmpty(SerialPath))
         {
             throw new VmConfigException("serial: a file path is required for file output");
+        }
+        ValidateVsock();
+        foreach (BlockDeviceConfig block in BlockDevices)
+        {
+            try
+            {
+                // Opens and closes the image: the same checks as when the VM attaches it.
+                using DiskImageFile image = DiskImageFile.Open(block.Path, block.ReadOnly);
+            }
+            catch (DiskImageException ex)
+            {
+                throw new VmConfigException($"block: {ex.Message}", ex);
+            }
+        }
+    }
+
+    private void ValidateVsock()
+    {
+        if (VsockCid is null && VsockUdsPath is null)
+        {
+            return;
+        }
+        if (VsockCid is not { } cid)
+        {
+            throw new VmConfigException("vsock-cid: a guest CID is required with --vsock-uds");
+        }
+        if (cid is < Devices.Virtio.Vsock.VsockCid.FirstGuest or > Devices.Virtio.Vsock.VsockCid.LastGuest)
+        {
+            throw new VmConfigException(
+                $"vsock-cid: {cid} is reserved or out of range; use {Devices.Virtio.Vsock.VsockCid.FirstGuest}..{Devices.Virtio.Vsock.VsockCid.LastGuest}");
+        }
+        if (string.IsNullOrEmpty(VsockUdsPath))
+        {
+            throw new VmConfigException("vsock-uds: a Unix socket path is required with --vsock-cid");
+        }
+        if (!Devices.Virtio.Vsock.UnixStreamSocket.IsValidPath($"{VsockUdsPath}_{uint.MaxValue}"))
+        {
+            throw new VmConfigException($"vsock-uds: {VsockUdsPath} is too long: with a port suffix ('_{uint.MaxValue}') it must fit in 107 bytes");
+        }
+        string? directory = Path.GetDirectoryName(Path.GetFullPath(VsockUdsPath));
+        if (directory is not null && !Directory.Exists(directory))
+        {
+            throw new VmConfigException($"vsock-uds: directory {directory} does not exist");
         }
     }
 }
