@@ -12,7 +12,7 @@ export DOTNET_NOLOGO := 1
 export DOTNET_SKIP_FIRST_TIME_EXPERIENCE := 1
 
 # NativeAOT executables: project path → executable name in build/bin.
-AOT_PROJECTS := hypervisor/Kata.Vmm/Kata.Vmm.csproj agent/Kata.Agent/Kata.Agent.csproj
+AOT_PROJECTS := hypervisor/Kata.Vmm/Kata.Vmm.csproj agent/Kata.Agent/Kata.Agent.csproj shim/Kata.Cli/Kata.Cli.csproj shim/Kata.Shim/Kata.Shim.csproj
 
 .PHONY: help deps build test publish guest-kernel guest-image demo bench install clean
 
@@ -39,7 +39,7 @@ publish:
 	  echo "publish (NativeAOT) $$p"; \
 	  $(DOTNET) publish $$p -c $(CONFIGURATION) -p:PublishAot=true -o $(BUILD)/publish/$$(basename $$p .csproj) --nologo -v:q; \
 	done
-	@cp $(BUILD)/publish/Kata.Vmm/kata-style-vmm $(BUILD)/publish/Kata.Agent/kata-style-agent $(BIN)/
+	@cp $(BUILD)/publish/Kata.Vmm/kata-style-vmm $(BUILD)/publish/Kata.Agent/kata-style-agent $(BUILD)/publish/Kata.Cli/kata-style $(BUILD)/publish/Kata.Shim/containerd-shim-kata-style-v2 $(BIN)/
 	@ls -l $(BIN)
 
 guest-kernel: deps

@@ -1,4 +1,6 @@
+using Kata.Agent.Containers;
 using Kata.Agent.Services;
+using Kata.Container.Lifecycle;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -39,12 +41,22 @@ public static class AgentHost
         });
         builder.Services.AddGrpc(grpc =>
         {
+            grpc.Interceptors.Add<ErrorMappingInterceptor>();
             grpc.EnableDetailedErrors = true;
             // Stdio chunks and OCI specs; the host side caps its own reads well below this.
             grpc.MaxReceiveMessageSize = 16 << 20;
         });
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(log);
+        builder.Services.AddSingleton(_ => new ContainerRegistry(
+            new ContainerEngine(new ContainerEngineOptions
+            {
+                Stage = AgentStageCommand.Resolve(),
+                StateRoot = Path.Combine(options.StateDirectory, "engine"),
+                // On the guest's initramfs pivot_root(2) fails (EINVAL: the root is rootfs): move + chroot instead.
+                NoPivotRoot = options.IsGuestInit,
+            }, log),
+            options.StateDirectory, log));
         WebApplication app = builder.Build();
         app.MapGrpcService<HealthService>();
         app.MapGrpcService<AgentServiceImpl>();

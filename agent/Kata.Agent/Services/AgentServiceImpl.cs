@@ -1,5 +1,7 @@
 using Grpc.Core;
+using Kata.Agent.Containers;
 using Kata.Agent.Hosting;
+using Microsoft.Extensions.Hosting;
 using Kata.Agent.Interop;
 using Kata.Agent.Protocol;
 
@@ -12,12 +14,48 @@ namespace Kata.Agent.Services;
 public sealed partial class AgentServiceImpl : AgentService.AgentServiceBase
 {
     private readonly AgentOptions _options;
+    private readonly ContainerRegistry _containers;
+    private readonly IHostApplicationLifetime _lifetime;
     private readonly Serilog.ILogger _log;
 
-    public AgentServiceImpl(AgentOptions options, Serilog.ILogger log)
+    public AgentServiceImpl(AgentOptions options, ContainerRegistry containers, IHostApplicationLifetime lifetime, Serilog.ILogger log)
     {
         _options = options;
+        _containers = containers;
+        _lifetime = lifetime;
         _log = log.ForContext<AgentServiceImpl>();
+    }
+
+    public override Task<Google.Protobuf.WellKnownTypes.Empty> CreateSandbox(CreateSandboxRequest request, ServerCallContext context)
+    {
+        if (_options.IsGuestInit)
+        {
+            // The guest is the pod: its hostname and DNS are the pod's (the host's are not ours to change).
+            if (!string.IsNullOrEmpty(request.Hostname))
+            {
+                File.WriteAllText("/proc/sys/kernel/hostname", request.Hostname);
+            }
+            if (request.Dns.Count > 0)
+            {
+                Directory.CreateDirectory("/etc");
+                File.WriteAllLines("/etc/resolv.conf", request.Dns);
+            }
+        }
+        foreach (Storage storage in request.Storages)
+        {
+            StorageMounter.Mount(storage);
+        }
+        _log.Information("sandbox {SandboxId} created", request.SandboxId);
+        return Task.FromResult(new Google.Protobuf.WellKnownTypes.Empty());
+    }
+
+    public override Task<Google.Protobuf.WellKnownTypes.Empty> DestroySandbox(DestroySandboxRequest request, ServerCallContext context)
+    {
+        _log.Information("destroying the sandbox: removing {Count} container(s)", _containers.All.Count);
+        _containers.Dispose();
+        // Answer first, then stop serving; as the guest's init the agent then powers the VM off.
+        _ = Task.Delay(TimeSpan.FromMilliseconds(100)).ContinueWith(_ => _lifetime.StopApplication(), TaskScheduler.Default);
+        return Task.FromResult(new Google.Protobuf.WellKnownTypes.Empty());
     }
 
     public override Task<GuestDetailsResponse> GetGuestDetails(GuestDetailsRequest request, ServerCallContext context)

@@ -68,4 +68,8 @@ public static class SpecLoader
 
         return process;
     }
+
+    /// <summary>Parses a lone <c>linux.resources</c> object (an update's resources, as <c>runc update -r</c> takes it).</summary>
+    public static LinuxResources ParseResources(string json, string sourceName) =>
+        StrictJsonReader.Read(json, sourceName, SpecJsonContext.Default.LinuxResources);
 }

@@ -1,0 +1,11 @@
+using System.Text.Json.Serialization;
+
+namespace Kata.Container.Spawn;
+
+/// <summary>Source-generated JSON for the engine ⇄ stage messages (NativeAOT-safe).</summary>
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, UseStringEnumConverter = true)]
+[JsonSerializable(typeof(StageRequest))]
+[JsonSerializable(typeof(StageReport))]
+internal sealed partial class StageJsonContext : JsonSerializerContext
+{
+}

@@ -1,0 +1,62 @@
+using Grpc.Core;
+using Kata.Agent.Protocol;
+
+namespace Kata.Sandbox;
+
+/// <summary>Polls the agent's health check until it answers SERVING, the process behind it ends, or time runs out.</summary>
+internal static class AgentReadiness
+{
+    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(20);
+    private static readonly TimeSpan AttemptTimeout = TimeSpan.FromSeconds(2);
+
+    /// <summary>Returns when the agent serves; throws <see cref="SandboxStartException"/> built by <paramref name="describeFailure"/>.</summary>
+    public static async Task WaitAsync(AgentConnection connection, Task processExited, TimeSpan timeout,
+        Func<string, string> describeFailure, CancellationToken cancel)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+        deadline.CancelAfter(timeout);
+        string lastError = "no answer yet";
+        while (true)
+        {
+            if (processExited.IsCompleted)
+            {
+                throw new SandboxStartException(describeFailure("it exited before the agent answered"));
+            }
+            try
+            {
+                HealthCheckResponse answer = await connection.Health.CheckAsync(new CheckRequest(),
+                    deadline: DateTime.UtcNow + AttemptTimeout, cancellationToken: deadline.Token);
+                if (answer.Status == HealthCheckResponse.Types.ServingStatus.Serving)
+                {
+                    return;
+                }
+                lastError = $"health check answered {answer.Status}";
+            }
+            catch (RpcException e) when (!deadline.IsCancellationRequested)
+            {
+                lastError = e.Status.Detail;
+            }
+            catch (RpcException) when (cancel.IsCancellationRequested)
+            {
+                throw new OperationCanceledException(cancel);
+            }
+            catch (RpcException)
+            {
+                // The overall deadline fired during the attempt: reported below.
+            }
+            try
+            {
+                await Task.WhenAny(processExited, Task.Delay(PollInterval, deadline.Token));
+            }
+            catch (OperationCanceledException) when (!cancel.IsCancellationRequested)
+            {
+            }
+            if (deadline.IsCancellationRequested)
+            {
+                cancel.ThrowIfCancellationRequested();
+                throw new SandboxStartException(describeFailure(
+                    $"the agent did not answer its health check within {timeout.TotalSeconds:0.#} s (last: {lastError})"));
+            }
+        }
+    }
+}
