@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Kata.Container.Interop;
 using Kata.Oci.Spec;
 
@@ -70,8 +71,14 @@ internal sealed unsafe class CapabilitySets
         {
             if ((Ambient & (1UL << capability)) != 0)
             {
-                Errno.Check(Libc.Prctl(LinuxConstants.PR_CAP_AMBIENT, LinuxConstants.PR_CAP_AMBIENT_RAISE, (ulong)capability, 0, 0),
-                    "prctl(PR_CAP_AMBIENT_RAISE)", $"capability {capability}");
+                // prctl(2): raising needs the capability in permitted *and* inheritable, else EPERM. `runc spec` lists
+                // ambient capabilities without inheritable ones (dropped for CVE-2022-29162), and runc applies such a
+                // config by leaving them out, so a capability that cannot be raised is skipped rather than fatal.
+                if (Libc.Prctl(LinuxConstants.PR_CAP_AMBIENT, LinuxConstants.PR_CAP_AMBIENT_RAISE, (ulong)capability, 0, 0) != 0
+                    && ((Permitted & Inheritable & (1UL << capability)) != 0 || Marshal.GetLastPInvokeError() != Errno.EPERM))
+                {
+                    Errno.Check(-1, "prctl(PR_CAP_AMBIENT_RAISE)", $"capability {capability}");
+                }
             }
         }
     }

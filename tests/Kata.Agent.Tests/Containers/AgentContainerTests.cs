@@ -228,4 +228,31 @@ public sealed class AgentContainerTests : IAsyncLifetime
         }
         return state;
     }
+
+    [Fact]
+    public async Task RuncSpecDefaults_AmbientCapabilitiesWithoutInheritable_RunLikeRunc()
+    {
+        if (!File.Exists("/usr/sbin/runc"))
+        {
+            Assert.Skip("runc is not installed: `runc spec` writes the config this test runs");
+        }
+        using var bundle = new ScratchDirectory();
+        using (var runc = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("/usr/sbin/runc", "spec") { WorkingDirectory = bundle.Path })!)
+        {
+            await runc.WaitForExitAsync(Cancel);
+        }
+        Kata.Oci.Spec.RuntimeSpec spec = Kata.Oci.Spec.SpecLoader.Parse(File.ReadAllText(Path.Combine(bundle.Path, "config.json")), "runc spec");
+        Assert.NotEmpty(spec.Process!.Capabilities!.Ambient!);
+        spec = spec with
+        {
+            Root = spec.Root! with { Path = _rootfs.Path },
+            Process = spec.Process with { Terminal = false, Args = ["sh", "-c", "grep CapAmb /proc/self/status"] },
+        };
+
+        await CreateAsync("runcdefaults", Kata.Oci.Spec.SpecSerializer.Serialize(spec));
+        await _client.StartContainerAsync(new StartContainerRequest { ContainerId = "runcdefaults" }, cancellationToken: Cancel);
+
+        Assert.Equal("CapAmb:\t0000000000000000\n", await ReadAllStdoutAsync("runcdefaults"));
+        Assert.Equal(0, await WaitAsync("runcdefaults"));
+    }
 }
