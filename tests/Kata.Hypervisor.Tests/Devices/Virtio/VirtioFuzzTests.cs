@@ -84,7 +84,7 @@ public sealed class VirtioFuzzTests
     }
 
     /// <summary>One hostile driver thread. Keeps a loose idea of the queue it set up, and lies about everything else.</summary>
-    private sealed class HostileDriver
+    private sealed class HostileDriver : HostileVirtioDriver
     {
         private static readonly ulong[] Registers =
         [
@@ -96,158 +96,66 @@ public sealed class VirtioFuzzTests
             VirtioMmioRegister.MagicValue, VirtioMmioRegister.InterruptStatus,
         ];
 
-        private readonly VirtioTestBed _bed;
-        private readonly Random _random;
-        private readonly GuestAddress _queueArea;
-        private VirtioGuestQueue? _queue;
-
         public HostileDriver(VirtioTestBed bed, Random random, int threadIndex)
+            : base(bed, random, threadIndex, Registers, offerPercent: 50, readPercent: 8)
         {
-            _bed = bed;
-            _random = random;
-            _queueArea = new GuestAddress(VirtioTestBed.QueueArea.Value + (ulong)threadIndex * 0x1_0000);
         }
 
-        public long Chains { get; private set; }
-        public long RegisterWrites { get; private set; }
-
-        public void Step()
-        {
-            int dice = _random.Next(100);
-            if (dice < 50)
-            {
-                OfferHostileChain();
-            }
-            else if (dice < 80)
-            {
-                RandomRegisterWrite();
-            }
-            else if (dice < 88)
-            {
-                RandomRead();
-            }
-            else if (dice < 95)
-            {
-                Reinitialize();
-            }
-            else
-            {
-                CorruptRings();
-            }
-        }
-
-        private void Reinitialize()
-        {
-            ushort size = (ushort)(1 << _random.Next(0, 9));
-            ulong features = _random.Next(4) == 0 ? (ulong)_random.NextInt64() : _bed.Transport.OfferedFeatures & (ulong)_random.NextInt64() | VirtioFeatures.Version1;
-            if (!_bed.Driver.Negotiate(features))
-            {
-                _queue = null;
-                return;
-            }
-            _queue = _bed.Driver.SetUpQueue(0, size, _queueArea);
-            _bed.Driver.DriverOk();
-        }
-
-        private void OfferHostileChain()
+        protected override void OfferChain()
         {
             Chains++;
-            ushort size = _queue?.Size ?? 16;
-            VirtioGuestQueue queue = _queue ?? new VirtioGuestQueue(_bed.Memory, 0, size, _queueArea,
-                new GuestAddress(_queueArea.Value + 16UL * size), new GuestAddress(_queueArea.Value + VirtioGuestQueue.UsedOffset(size)));
-            int length = _random.Next(1, 5);
-            ushort head = (ushort)_random.Next(size);
+            ushort size = Queue?.Size ?? 16;
+            VirtioGuestQueue queue = Queue ?? new VirtioGuestQueue(Bed.Memory, 0, size, QueueArea,
+                new GuestAddress(QueueArea.Value + 16UL * size), new GuestAddress(QueueArea.Value + VirtioGuestQueue.UsedOffset(size)));
+            int length = Random.Next(1, 5);
+            ushort head = (ushort)Random.Next(size);
             for (int i = 0; i < length; i++)
             {
                 int index = (head + i) % size;
                 bool last = i == length - 1;
                 var flags = VirtqDescriptorFlags.Write | (last ? 0 : VirtqDescriptorFlags.Next);
-                ulong address = DataStart + (ulong)_random.Next(0, 0xb_0000);
-                uint bytes = (uint)_random.Next(0, 0x1000);
+                ulong address = DataStart + (ulong)Random.Next(0, 0xb_0000);
+                uint bytes = (uint)Random.Next(0, 0x1000);
                 ushort next = (ushort)((index + 1) % size);
                 // Mutate one field of about half the descriptors.
-                switch (_random.Next(16))
+                switch (Random.Next(16))
                 {
-                    case 0: flags = (VirtqDescriptorFlags)_random.Next(0x10000); break;
-                    case 1: next = (ushort)_random.Next(0x10000); break;
-                    case 2: bytes = (uint)_random.NextInt64(0, 1L << 32); break;
-                    case 3: address = (ulong)_random.NextInt64(); break;
-                    case 4: address = ulong.MaxValue - (ulong)_random.Next(0x1000); break;
-                    case 5: flags |= VirtqDescriptorFlags.Indirect; address = DataStart + (ulong)_random.Next(0, 0xb_0000) & ~15UL; bytes = (uint)(_random.Next(0, 20) * 16 + (_random.Next(4) == 0 ? _random.Next(16) : 0)); break;
+                    case 0: flags = (VirtqDescriptorFlags)Random.Next(0x10000); break;
+                    case 1: next = (ushort)Random.Next(0x10000); break;
+                    case 2: bytes = (uint)Random.NextInt64(0, 1L << 32); break;
+                    case 3: address = (ulong)Random.NextInt64(); break;
+                    case 4: address = ulong.MaxValue - (ulong)Random.Next(0x1000); break;
+                    case 5: flags |= VirtqDescriptorFlags.Indirect; address = DataStart + (ulong)Random.Next(0, 0xb_0000) & ~15UL; bytes = (uint)(Random.Next(0, 20) * 16 + (Random.Next(4) == 0 ? Random.Next(16) : 0)); break;
                     case 6: next = (ushort)index; break;
                     case 7: flags &= ~VirtqDescriptorFlags.Write; break;
                 }
                 queue.WriteDescriptor(index, address, bytes, flags, next);
             }
-            if (_random.Next(8) == 0)
+            if (Random.Next(8) == 0)
             {
                 // An indirect table full of garbage somewhere in the data area.
-                byte[] garbage = new byte[_random.Next(16, 512)];
-                _random.NextBytes(garbage);
-                _bed.Memory.Write(new GuestAddress(DataStart + (ulong)_random.Next(0, 0xb_0000)), garbage);
+                byte[] garbage = new byte[Random.Next(16, 512)];
+                Random.NextBytes(garbage);
+                Bed.Memory.Write(new GuestAddress(DataStart + (ulong)Random.Next(0, 0xb_0000)), garbage);
             }
-            int offers = _random.Next(1, 4);
+            int offers = Random.Next(1, 4);
             for (int i = 0; i < offers; i++)
             {
-                queue.PutInRing(_random.Next(10) == 0 ? (ushort)_random.Next(0x10000) : head, ahead: i);
+                queue.PutInRing(Random.Next(10) == 0 ? (ushort)Random.Next(0x10000) : head, ahead: i);
             }
-            ushort published = _random.Next(20) == 0 ? (ushort)_random.Next(0x10000) : (ushort)(queue.AvailIndex + offers);
+            ushort published = Random.Next(20) == 0 ? (ushort)Random.Next(0x10000) : (ushort)(queue.AvailIndex + offers);
             queue.PublishAvailIndex(published);
-            if (_random.Next(4) == 0)
+            if (Random.Next(4) == 0)
             {
-                queue.SetUsedEvent((ushort)_random.Next(0x10000));
-                queue.SetAvailFlags((ushort)_random.Next(4));
+                queue.SetUsedEvent((ushort)Random.Next(0x10000));
+                queue.SetAvailFlags((ushort)Random.Next(4));
             }
-            _bed.Driver.Notify(_random.Next(10) == 0 ? _random.Next(-2, 3) : 0);
-            if (_random.Next(2) == 0)
+            Bed.Driver.Notify(Random.Next(10) == 0 ? Random.Next(-2, 3) : 0);
+            if (Random.Next(2) == 0)
             {
-                _bed.Driver.AcknowledgeInterrupt();
+                Bed.Driver.AcknowledgeInterrupt();
             }
             queue.TakeUsed();
-        }
-
-        private void RandomRegisterWrite()
-        {
-            RegisterWrites++;
-            ulong offset = _random.Next(4) == 0 ? (ulong)_random.Next(0, 0x1100) : Registers[_random.Next(Registers.Length)];
-            int width = _random.Next(8) switch
-            {
-                0 => 1,
-                1 => 2,
-                2 => 8,
-                _ => 4,
-            };
-            byte[] data = new byte[width];
-            _random.NextBytes(data);
-            if (offset == VirtioMmioRegister.Status && _random.Next(2) == 0)
-            {
-                // Mostly plausible status values, to walk the state machine rather than bounce off it.
-                data = BitConverter.GetBytes((uint)new[] { 0, 1, 3, 11, 15, 0x80, 0x40, 0x8b, 7, 9 }[_random.Next(10)]);
-            }
-            if (offset == VirtioMmioRegister.QueueNum && _random.Next(2) == 0)
-            {
-                data = BitConverter.GetBytes((uint)_random.Next(0, 600));
-            }
-            if (_random.Next(10) == 0)
-            {
-                offset += (ulong)_random.Next(1, 4); // misaligned
-            }
-            _bed.Transport.Write(offset, data);
-        }
-
-        private void RandomRead()
-        {
-            ulong offset = (ulong)_random.Next(0, 0x1100);
-            byte[] data = new byte[new[] { 1, 2, 4, 8 }[_random.Next(4)]];
-            _bed.Transport.Read(offset, data);
-        }
-
-        private void CorruptRings()
-        {
-            byte[] garbage = new byte[_random.Next(1, 64)];
-            _random.NextBytes(garbage);
-            ulong at = _queueArea.Value + (ulong)_random.Next(0, 0x3000);
-            _bed.Memory.Write(new GuestAddress(at), garbage);
         }
     }
 }
