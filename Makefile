@@ -19,7 +19,7 @@ AOT_PROJECTS := hypervisor/Kata.Vmm/Kata.Vmm.csproj agent/Kata.Agent/Kata.Agent.
 help:
 	@echo "deps          install the Debian packages the build and tests need (only the missing ones)"
 	@echo "build         compile every project (Debug)"
-	@echo "test          build the guest kernel, then run every test suite (KVM tests run on real /dev/kvm)"
+	@echo "test          build the guest image (kernel, NativeAOT agent, initramfs), then run every test suite (KVM tests on real /dev/kvm)"
 	@echo "publish       NativeAOT executables into build/bin/"
 	@echo "guest-kernel  build/guest/vmlinux and bzImage from linux-source-6.12 (cached; KERNEL_SRC=/path for another tree)"
 	@echo "guest-image   the guest kernel and build/guest/initramfs.cpio.gz (the NativeAOT agent as /init), manifest.json"
@@ -48,7 +48,7 @@ guest-kernel: deps
 guest-image: guest-kernel publish
 	guest-image/build-initramfs.sh $(BIN)/kata-style-agent $(GUEST)
 
-test: guest-kernel
+test: guest-image
 	@rm -rf $(BUILD)/test-results
 	$(DOTNET) test Kata.sln -c Debug --logger "trx" --logger "console;verbosity=normal" --results-directory $(BUILD)/test-results
 	@tests/summarize-results.sh $(BUILD)/test-results

@@ -96,6 +96,10 @@ trap 'rm -f "$LIST" "$LIST.sorted" "$OUTDIR/initramfs.cpio.tmp"' EXIT
   # auto-mounted on an initramfs), so the node must be in the archive.
   echo "nod /dev/console 0600 0 0 c 5 1"
   echo "nod /dev/null 0666 0 0 c 1 3"
+  # .NET reads /dev/urandom for its first Guid (Serilog's Activity, before GuestInit has mounted devtmpfs):
+  # without the node the agent dies before it logs a line.
+  echo "nod /dev/random 0666 0 0 c 1 8"
+  echo "nod /dev/urandom 0666 0 0 c 1 9"
   echo "file /init $AGENT 0755 0 0"
   for lib in "${LIBS[@]}"; do
     real="$(readlink -f "$lib")"

@@ -55,6 +55,11 @@ public static class GuestInit
         {
             return true;
         }
+        if (!File.Exists("/proc/self/mountinfo"))
+        {
+            // Before /proc is mounted (the first thing init does) nothing but the initramfs root is mounted.
+            return false;
+        }
         foreach (string line in File.ReadLines("/proc/self/mountinfo"))
         {
             // mountinfo(5): "36 35 98:0 /mnt1 /mnt2 rw,noatime master:1 - ext3 /dev/root rw"; field 5 is the mount point.

@@ -38,6 +38,8 @@ public static class AgentApplication
                 // Orphaned container processes must come back to us to be reaped, as they do to PID 1 in the guest.
                 log.Warning("PR_SET_CHILD_SUBREAPER failed: orphans of containers will be reaped by the host's init");
             }
+            // Both as PID 1 and as the subreaper, orphans of container processes come to us: reap them.
+            using var reaper = OrphanReaper.Start(log);
             await using var app = AgentHost.Build(options, log);
             await app.StartAsync();
             log.Information("kata-style-agent {Version} serving on {Listen} (pid {Pid}, {Mode})",

@@ -43,6 +43,16 @@ internal static partial class AgentLibc
     [LibraryImport(Lib, EntryPoint = "sync")]
     public static partial void Sync();
 
+    [LibraryImport(Lib, EntryPoint = "waitid", SetLastError = true)]
+    public static unsafe partial int Waitid(int idType, uint id, void* siginfo, int options);
+
+    [LibraryImport(Lib, EntryPoint = "waitpid", SetLastError = true)]
+    public static unsafe partial int Waitpid(int pid, int* status, int options);
+
+    /// <summary>waitid(2) id types and options (linux/wait.h).</summary>
+    public const int PAll = 0, WNohang = 1, WExited = 4, WNowait = 0x01000000;
+    public const int Eintr = 4;
+
     [LibraryImport(Lib, EntryPoint = "prctl", SetLastError = true)]
     public static partial int Prctl(int option, ulong arg2, ulong arg3, ulong arg4, ulong arg5);
 

@@ -20,6 +20,7 @@ internal sealed unsafe class ChildProcess : IDisposable
     public ChildProcess(int pid)
     {
         Pid = pid;
+        EngineChildren.Add(pid);
         _pidfd = new FileDescriptor(Errno.Check(Libc.PidfdOpen(pid), "pidfd_open", $"pid {pid}"));
         _exit = Task.Factory.StartNew(Reap, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
     }
@@ -51,6 +52,18 @@ internal sealed unsafe class ChildProcess : IDisposable
     }
 
     private int Reap()
+    {
+        try
+        {
+            return WaitForExit();
+        }
+        finally
+        {
+            EngineChildren.Remove(Pid);
+        }
+    }
+
+    private int WaitForExit()
     {
         var info = stackalloc byte[SiginfoBytes];
         while (true)

@@ -1,0 +1,2 @@
+// The guest image, its agent and the namespaces these tests use exist on Linux only.
+[assembly: System.Runtime.Versioning.SupportedOSPlatform("linux")]
