@@ -17,7 +17,8 @@
 # resolved recursively, plus the program interpreter), never from a hand list.
 #
 # Cache: OUTDIR/.initramfs-cache-key holds the sha256 over this script, the agent,
-# every library, the options and the gen_init_cpio source; equal key => nothing done.
+# every library, the options, the gen_init_cpio source and the kernel files in OUTDIR
+# (the manifest lists them); equal key => nothing done.
 
 set -euo pipefail
 {
@@ -76,6 +77,8 @@ fi
 KEY="$( {
   sha256sum "${BASH_SOURCE[0]}" "$AGENT" "$GEN_SRC" "${LIBS[@]}" ${BUSYBOX:+"$BUSYBOX"} | awk '{print $1}'
   printf '%s\n' "${LIBS[@]}" "epoch=$EPOCH" "debug=$DEBUG_SHELL"
+  # The manifest also records the kernel next to the archive: a new kernel means a new manifest.
+  for k in vmlinux bzImage; do [ ! -f "$OUTDIR/$k" ] || sha256sum "$OUTDIR/$k" | awk '{print $1}'; done
 } | sha256sum | cut -c1-64)"
 if [ -f "$OUTDIR/.initramfs-cache-key" ] && [ "$(cat "$OUTDIR/.initramfs-cache-key")" = "$KEY" ] \
    && [ -s "$OUTDIR/initramfs.cpio.gz" ] && [ -s "$OUTDIR/manifest.json" ]; then

@@ -40,13 +40,12 @@ SCRIPT_PATH="$SCRIPT_DIR/$(basename "${BASH_SOURCE[0]}")"
 ROOT="$(cd "$SCRIPT_DIR/.." && pwd)"
 FRAGMENT="$SCRIPT_DIR/kernel/guest.config"
 DEFAULT_TARBALL=/usr/src/linux-source-6.12.tar.xz
-# Budget for the stripped vmlinux *file*. An x86_64 vmlinux cannot get near
-# 8 MiB whatever the config: the linker script aligns to 2 MiB (PMD) the entry
-# text (which pads .text to 6 MiB once code passes 2 MiB), rodata's end, data,
-# percpu and init, and the file offsets of the PT_LOAD segments follow those
-# addresses (p_align 0x200000), plus a 2 MiB gap before the first segment.
-# This config gives ~14 MiB of file for ~8.2 MiB of real text+data.
-MAX_VMLINUX_BYTES=$((16 * 1024 * 1024))
+# Budget for the installed vmlinux file (issue goal: kernel <= 8 MiB). The
+# linker pads an x86_64 vmlinux to 2 MiB file offsets (-z max-page-size=
+# 0x200000: ~14 MiB of file for ~8 MiB of segments); tools/elf-compact.c packs
+# the segments at 4 KiB instead, leaving the load addresses as they are.
+MAX_VMLINUX_BYTES=$((8 * 1024 * 1024))
+ELF_COMPACT_SRC="$SCRIPT_DIR/tools/elf-compact.c"
 
 # Reproducible build identity (banner: "#1 SMP <timestamp>", user@host).
 export KBUILD_BUILD_TIMESTAMP="1970-01-01 00:00:00 UTC"
@@ -146,6 +145,7 @@ CACHE_KEY="$(
     echo "kata-style guest kernel cache key v1"
     echo "fragment $(sha256sum <"$FRAGMENT" | cut -d' ' -f1)"
     echo "script $(sha256sum <"$SCRIPT_PATH" | cut -d' ' -f1)"
+    echo "elf-compact $(sha256sum <"$ELF_COMPACT_SRC" | cut -d' ' -f1)"
     echo "source $SRC_ID"
     echo "toolchain $TOOLCHAIN_ID"
   } | sha256sum | cut -d' ' -f1
@@ -265,7 +265,11 @@ rm -f "$OUTDIR/.kernel-cache-key"
 # symbol table (1.5 MiB); the loader needs only the PT_LOAD segments and the
 # PT_NOTE (kept: allocated sections survive). Symbols go to System.map, and the
 # unstripped vmlinux stays in the build directory.
-strip --strip-all -o "$OUTDIR/vmlinux.tmp" "$VMLINUX_BUILT"
+strip --strip-all -o "$OUTDIR/vmlinux.stripped" "$VMLINUX_BUILT"
+mkdir -p "$ROOT/build/tools"
+cc -O2 -Wall -Werror -o "$ROOT/build/tools/elf-compact" "$ELF_COMPACT_SRC"
+"$ROOT/build/tools/elf-compact" "$OUTDIR/vmlinux.stripped" "$OUTDIR/vmlinux.tmp"
+rm -f "$OUTDIR/vmlinux.stripped"
 # The VMM's PVH loader needs the Xen ELF note XEN_ELFNOTE_PHYS32_ENTRY (18 = 0x12).
 notes="$(readelf -nW "$OUTDIR/vmlinux.tmp")"
 if ! grep -E '^\s*Xen\s' <<<"$notes" | grep -qiE '0x00000012|PHYS32_ENTRY'; then
@@ -275,7 +279,7 @@ fi
 vmlinux_size="$(stat -c %s "$OUTDIR/vmlinux.tmp")"
 if [ "$vmlinux_size" -gt "$MAX_VMLINUX_BYTES" ]; then
   rm -f "$OUTDIR/vmlinux.tmp"
-  die "stripped vmlinux is $vmlinux_size bytes, over the $MAX_VMLINUX_BYTES byte budget"
+  die "vmlinux is $vmlinux_size bytes, over the $MAX_VMLINUX_BYTES byte budget (8 MiB)"
 fi
 mv -f "$OUTDIR/vmlinux.tmp" "$OUTDIR/vmlinux"
 cp -f "$BZIMAGE_BUILT" "$OUTDIR/bzImage.tmp" && mv -f "$OUTDIR/bzImage.tmp" "$OUTDIR/bzImage"

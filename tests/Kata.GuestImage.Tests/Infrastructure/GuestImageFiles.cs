@@ -24,6 +24,7 @@ public static class GuestImageFiles
     }
 
     public static string Initramfs => OrSkip(Path.Combine("build", "guest", "initramfs.cpio.gz"));
+    public static string Vmlinux => OrSkip(Path.Combine("build", "guest", "vmlinux"));
     public static string Manifest => OrSkip(Path.Combine("build", "guest", "manifest.json"));
     public static string Agent => OrSkip(Path.Combine("build", "bin", "kata-style-agent"));
     public static string BuildScript => OrSkip(Path.Combine("guest-image", "build-initramfs.sh"));
