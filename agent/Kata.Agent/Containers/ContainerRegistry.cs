@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Kata.Agent.Protocol;
 using Kata.Container;
+using Kata.Container.Interop;
 using Kata.Container.Lifecycle;
 using Kata.Oci.Spec;
 using Serilog;
@@ -41,9 +42,12 @@ public sealed class ContainerRegistry : IDisposable
         // Parse and validate before anything touches the filesystem: a bad spec leaves nothing behind.
         string json = request.OciSpecJson.ToStringUtf8();
         RuntimeSpec spec = SpecLoader.Parse(json, $"container {request.ContainerId}: config.json");
-        if (spec.Process?.Terminal == true || request.Stdio?.Terminal == true)
+        bool terminal = spec.Process?.Terminal == true || request.Stdio?.Terminal == true;
+        if (terminal && spec.Process is { } process)
         {
-            throw new NotSupportedException("process.terminal: terminals are not supported by the agent yet; run without a tty");
+            // The engine makes the pty from the spec: the host's wish for a terminal and its size go into it.
+            spec = spec with { Process = WithTerminal(process, request.Stdio) };
+            json = SpecSerializer.Serialize(spec);
         }
         string bundle = Path.Combine(_bundleRoot, request.ContainerId);
         var mounted = new List<string>();
@@ -57,9 +61,14 @@ public sealed class ContainerRegistry : IDisposable
             }
             Directory.CreateDirectory(bundle);
             File.WriteAllText(Path.Combine(bundle, "config.json"), json);
-            io = ProcessIo.Create(withStdin: request.Stdio?.Stdin == true);
+            io = terminal ? ProcessIo.CreateTerminal() : ProcessIo.Create(withStdin: request.Stdio?.Stdin == true);
             ContainerInstance instance = _engine.Create(request.ContainerId, bundle, new ContainerCreateOptions { Stdio = io.ChildStdio });
             io.ReleaseChildEnds();
+            if (terminal)
+            {
+                // The engine keeps its master (closed when the container is deleted); the agent works on duplicates.
+                io.AttachTerminal(instance.Console?.Fd ?? throw new ContainerException($"container {request.ContainerId}: the engine made no terminal"));
+            }
             var container = new AgentContainer(instance, new AgentProcess("", instance.Pid, _engine.WaitAsync(instance.Id), io,
                 signal => SignalInit(instance.Id, signal)), bundle);
             container.StorageMounts.AddRange(mounted);
@@ -74,26 +83,33 @@ public sealed class ContainerRegistry : IDisposable
         }
     }
 
-    public AgentProcess Exec(string containerId, string execId, ProcessSpec process, bool withStdin)
+    public AgentProcess Exec(string containerId, string execId, ProcessSpec process, StdioConfig? stdio)
     {
         AgentContainer container = Get(containerId);
         if (string.IsNullOrEmpty(execId))
         {
             throw new ArgumentException("exec_id must not be empty (the empty id names the container's init)");
         }
-        if (process.Terminal)
-        {
-            throw new NotSupportedException("process.terminal: terminals are not supported by the agent yet; run without a tty");
-        }
         if (container.Execs.ContainsKey(execId))
         {
             throw new ContainerException($"container {containerId} already has an exec {execId}");
         }
-        ProcessIo io = ProcessIo.Create(withStdin);
+        bool terminal = process.Terminal || stdio?.Terminal == true;
+        if (terminal)
+        {
+            process = WithTerminal(process, stdio);
+        }
+        ProcessIo io = terminal ? ProcessIo.CreateTerminal() : ProcessIo.Create(withStdin: stdio?.Stdin == true);
         try
         {
             ContainerProcess started = _engine.Exec(containerId, process, io.ChildStdio);
             io.ReleaseChildEnds();
+            if (terminal)
+            {
+                // Nobody else keeps an exec's master: the agent's duplicates are the ones that stay.
+                using FileDescriptor master = started.Console ?? throw new ContainerException($"container {containerId}: exec {execId}: the engine made no terminal");
+                io.AttachTerminal(master.Fd);
+            }
             var agentProcess = new AgentProcess(execId, started.Pid, started.WaitAsync(), io, started.Signal);
             container.Execs[execId] = agentProcess;
             return agentProcess;
@@ -104,6 +120,18 @@ public sealed class ContainerRegistry : IDisposable
             throw;
         }
     }
+
+    /// <summary>
+    /// process.terminal set, and the size of the host's terminal (StdioConfig console_rows/cols, when given) as
+    /// process.consoleSize: the engine sets it on the pty before the process runs, so the very first `stty size` sees it.
+    /// </summary>
+    private static ProcessSpec WithTerminal(ProcessSpec process, StdioConfig? stdio) => process with
+    {
+        Terminal = true,
+        ConsoleSize = stdio is { ConsoleRows: > 0, ConsoleCols: > 0 }
+            ? new ConsoleSize { Height = stdio.ConsoleRows, Width = stdio.ConsoleCols }
+            : process.ConsoleSize,
+    };
 
     /// <summary>Kills what is left (SIGTERM, then SIGKILL after <paramref name="timeout"/>), deletes it in the engine, unmounts its storages.</summary>
     public async Task RemoveAsync(string id, TimeSpan timeout)

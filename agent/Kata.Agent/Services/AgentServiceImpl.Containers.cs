@@ -33,7 +33,7 @@ public sealed partial class AgentServiceImpl
     public override Task<ExecProcessResponse> ExecProcess(ExecProcessRequest request, ServerCallContext context)
     {
         ProcessSpec process = SpecLoader.ParseProcess(request.OciProcessJson.ToStringUtf8(), $"exec {request.ExecId}: process");
-        AgentProcess started = _containers.Exec(request.ContainerId, request.ExecId, process, request.Stdio?.Stdin == true);
+        AgentProcess started = _containers.Exec(request.ContainerId, request.ExecId, process, request.Stdio);
         return Task.FromResult(new ExecProcessResponse { Pid = (uint)started.Pid });
     }
 
@@ -100,6 +100,15 @@ public sealed partial class AgentServiceImpl
         return Task.FromResult(response);
     }
 
-    public override Task<Empty> TtyWinResize(TtyWinResizeRequest request, ServerCallContext context) =>
-        throw new NotSupportedException("TtyWinResize: terminals are not supported by the agent yet");
+    public override Task<Empty> TtyWinResize(TtyWinResizeRequest request, ServerCallContext context)
+    {
+        AgentProcess process = _containers.Get(request.ContainerId).Process(request.ExecId);
+        if (!process.Io.IsTerminal)
+        {
+            string name = string.IsNullOrEmpty(request.ExecId) ? $"container {request.ContainerId}" : $"exec {request.ExecId} of container {request.ContainerId}";
+            throw new InvalidOperationException($"TtyWinResize: {name} has no terminal (process.terminal is false)");
+        }
+        process.Io.Resize(request.Row, request.Column);
+        return Task.FromResult(new Empty());
+    }
 }

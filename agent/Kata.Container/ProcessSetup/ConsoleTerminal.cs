@@ -22,6 +22,7 @@ internal static unsafe class ConsoleTerminal
             var slave = new FileDescriptor(Errno.Check(
                 Libc.Ioctl(master.Fd, LinuxConstants.TIOCGPTPEER, (nint)(LinuxConstants.O_RDWR | LinuxConstants.O_NOCTTY | LinuxConstants.O_CLOEXEC)),
                 "ioctl(TIOCGPTPEER)", "/dev/ptmx"));
+            ClearOutputNewlineTranslation(master);
             if (size is { } console)
             {
                 Resize(master, (ushort)console.Height, (ushort)console.Width);
@@ -43,6 +44,22 @@ internal static unsafe class ConsoleTerminal
         }
         Errno.Check(Libc.Ioctl(0, LinuxConstants.TIOCSCTTY, 0), "ioctl(TIOCSCTTY)", "terminal");
         slave.Dispose();
+    }
+
+    /// <summary>
+    /// -onlcr, as runc's console.NewPty (containerd/console saneTerminal): the container's output is relayed to a
+    /// terminal on the client's side, whose own line discipline turns "\n" into "\r\n"; doing it here too would print
+    /// "\r\r\n". Done before the process runs, so its first line is already untranslated.
+    /// </summary>
+    private static void ClearOutputNewlineTranslation(FileDescriptor master)
+    {
+        // The kernel's struct termios (asm-generic/termbits.h, 36 bytes) for TCGETS/TCSETS; c_oflag is its second word.
+        const nuint TCGETS = 0x5401, TCSETS = 0x5402;
+        const uint ONLCR = 0x4;
+        var termios = stackalloc byte[64];
+        Errno.Check(Libc.Ioctl(master.Fd, TCGETS, termios), "ioctl(TCGETS)", "/dev/ptmx");
+        *(uint*)(termios + 4) &= ~ONLCR;
+        Errno.Check(Libc.Ioctl(master.Fd, TCSETS, termios), "ioctl(TCSETS)", "/dev/ptmx");
     }
 
     public static void Resize(FileDescriptor master, ushort rows, ushort columns) => Resize(master.Fd, rows, columns);

@@ -127,6 +127,9 @@ public static class ExecCommand
         {
             ContainerCreation.WritePidFile(pidFile, (int)started.Pid);
         }
+        // The user's terminal, when stdin is one, becomes the process's (as runc exec -t): raw, and its size followed.
+        using RawTerminal? raw = spec.Terminal ? RawTerminal.Enter(0) : null;
+        using WindowSizeForwarder? resizes = raw is null ? null : WindowSizeForwarder.OnSignal(0, (rows, columns), connection.Agent, containerId, execId, context.Log);
         var relay = new StdioRelay(connection.Agent, containerId, execId, context.Log);
         relay.StartInput(new DescriptorStream(0, read: true), CancellationToken.None);
         Task output = relay.PullOutputAsync(new DescriptorStream(1, read: false), spec.Terminal ? null : new DescriptorStream(2, read: false), CancellationToken.None);

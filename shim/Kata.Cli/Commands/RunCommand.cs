@@ -3,6 +3,7 @@ using System.Runtime.InteropServices;
 using Kata.Agent.Protocol;
 using Kata.Cli.Hosting;
 using Kata.Cli.State;
+using Kata.Cli.Terminal;
 
 namespace Kata.Cli.Commands;
 
@@ -30,6 +31,8 @@ public static class RunCommand
                 parse.GetValue(pidFile), parse.GetValue(consoleSocket), detached);
             using (created.Monitor)
             {
+                // The user's terminal is raw from before the container's first byte until it ends (as runc run -t).
+                using RawTerminal? raw = OnUsersTerminal(context.Store.ReadRecord(created.Paths)) ? RawTerminal.Enter(0) : null;
                 try
                 {
                     using ContainerSession session = ContainerSession.Open(context, containerId, created.Lock);
@@ -65,11 +68,20 @@ public static class RunCommand
         return command;
     }
 
+    /// <summary>process.terminal without --console-socket: the monitor relays the container's terminal to our fds 0/1/2.</summary>
+    private static bool OnUsersTerminal(ContainerRecord record) => record.Terminal && record.ConsoleSocket is null;
+
     private static CompositeDisposable ForwardSignals(CliContext context, ContainerPaths paths)
     {
         ContainerRecord record = context.Store.ReadRecord(paths);
         var connection = Sandbox.SandboxAttach.Connect(record.Sandbox, paths.Sandbox);
         var registrations = new List<IDisposable> { connection };
+        if (OnUsersTerminal(record))
+        {
+            // Our size followed (SIGWINCH reaches us, not the monitor in its own session). Size (0, 0) as "created"
+            // makes the first check send the size we have now. Disposed before the connection.
+            registrations.Insert(0, WindowSizeForwarder.OnSignal(0, (0, 0), connection.Agent, paths.Id, "", context.Log));
+        }
         foreach (PosixSignal signal in s_forwarded)
         {
             registrations.Add(PosixSignalRegistration.Create(signal, received =>

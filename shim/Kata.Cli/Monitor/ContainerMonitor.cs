@@ -6,7 +6,9 @@ using Kata.Cli.Hosting;
 using Kata.Cli.Interop;
 using Kata.Cli.State;
 using Kata.Cli.Terminal;
+using Kata.Oci.Spec;
 using Kata.Sandbox;
+using Kata.Sandbox.GuestRootfs;
 using Serilog;
 
 namespace Kata.Cli.Monitor;
@@ -57,12 +59,23 @@ public sealed class ContainerMonitor
             signal.Cancel = true;
             teardown.Cancel();
         });
-        await using ISandbox sandbox = SandboxFactory.Create(_context.SandboxOptions(_paths, record.Sandbox), _log);
+        ContainerRootfs rootfs;
+        try
+        {
+            rootfs = await PrepareRootfsAsync(record);
+        }
+        catch (Exception e)
+        {
+            _log.Error(e, "preparing the rootfs of container {Id} failed", _paths.Id);
+            _report.Failed(ErrorText.Describe(e));
+            return 1;
+        }
+        await using ISandbox sandbox = SandboxFactory.Create(_context.SandboxOptions(_paths, record.Sandbox) with { Disks = rootfs.Disks }, _log);
         ConsoleStreams streams;
         try
         {
             await sandbox.StartAsync(teardown.Token);
-            streams = await CreateContainerAsync(sandbox.Connection.Agent, record);
+            streams = await CreateContainerAsync(sandbox.Connection.Agent, record, rootfs);
         }
         catch (Exception e)
         {
@@ -76,6 +89,10 @@ public sealed class ContainerMonitor
             AgentService.AgentServiceClient agent = sandbox.Connection.Agent;
             var relay = new StdioRelay(agent, _paths.Id, "", _log);
             relay.StartInput(streams.Input, teardown.Token);
+            // The console-socket holder resizes the master it got; the container's terminal follows the slave's size.
+            using WindowSizeForwarder? resizes = streams.Pty is { } pty
+                ? WindowSizeForwarder.ByPolling((int)pty.Slave.DangerousGetHandle(), (0, 0), agent, _paths.Id, "", _log)
+                : null;
             Task output = relay.PullOutputAsync(streams.Output, streams.Error, CancellationToken.None);
             Task<WaitProcessResponse> wait = agent.WaitProcessAsync(new WaitProcessRequest { ContainerId = _paths.Id }).ResponseAsync;
             Task ended = await Task.WhenAny(wait, Task.Delay(Timeout.Infinite, teardown.Token).ContinueWith(_ => { }, TaskScheduler.Default));
@@ -107,19 +124,33 @@ public sealed class ContainerMonitor
         return 255;
     }
 
-    private async Task<ConsoleStreams> CreateContainerAsync(AgentService.AgentServiceClient agent, ContainerRecord record)
+    /// <summary>
+    /// The container's rootfs as its sandbox needs it (<see cref="ContainerRootfs"/>, shared with the shim): the
+    /// bundle's rootfs directory as it is for the process sandbox, a cached read-only image disk for the vm sandbox.
+    /// </summary>
+    private async Task<ContainerRootfs> PrepareRootfsAsync(ContainerRecord record)
     {
         byte[] spec = await File.ReadAllBytesAsync(_paths.Spec);
+        // `create` stored config.json with root.path already made absolute against the bundle.
+        string rootPath = SpecLoader.Parse(System.Text.Encoding.UTF8.GetString(spec), _paths.Spec).Root?.Path
+            ?? throw new CliException($"container {_paths.Id}: config.json has no root.path");
+        return ContainerRootfs.ForNewSandbox(record.Sandbox, _paths.Id, spec, rootPath,
+            () => _context.Configuration.CreateRootfsImageBuilder(_log), _log);
+    }
+
+    private async Task<ConsoleStreams> CreateContainerAsync(AgentService.AgentServiceClient agent, ContainerRecord record, ContainerRootfs rootfs)
+    {
         PseudoTerminal? pty = record.Terminal && record.ConsoleSocket is not null ? PseudoTerminal.Open() : null;
         try
         {
             (uint rows, uint columns) = PseudoTerminal.WindowSize(pty is null ? 0 : (int)pty.Slave.DangerousGetHandle()) ?? (24, 80);
-            CreateContainerResponse created = await agent.CreateContainerAsync(new CreateContainerRequest
+            var request = new CreateContainerRequest
             {
                 ContainerId = _paths.Id,
-                OciSpecJson = ByteString.CopyFrom(spec),
                 Stdio = new StdioConfig { Terminal = record.Terminal, Stdin = true, ConsoleRows = rows, ConsoleCols = columns },
-            });
+            };
+            rootfs.ApplyTo(request);
+            CreateContainerResponse created = await agent.CreateContainerAsync(request);
             int pid = (int)created.Pid;
             ConsoleStreams streams;
             if (pty is not null)
@@ -215,6 +246,8 @@ public sealed class ContainerMonitor
 
         public Stream Input { get; }
         public Stream Output { get; }
+        /// <summary>The host pty whose master went out over --console-socket, or null.</summary>
+        public PseudoTerminal? Pty => _pty;
         /// <summary>Null for a terminal: the agent's pty merges both streams into stdout.</summary>
         public Stream? Error { get; }
 

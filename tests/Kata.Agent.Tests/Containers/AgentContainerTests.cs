@@ -168,17 +168,7 @@ public sealed class AgentContainerTests : IAsyncLifetime
         var duplicate = await Assert.ThrowsAsync<RpcException>(async () => await CreateAsync("dup", _rootfs.SpecJson("true")));
         Assert.Equal(StatusCode.AlreadyExists, duplicate.StatusCode);
 
-        var tty = await Assert.ThrowsAsync<RpcException>(async () =>
-            await _client.CreateContainerAsync(new CreateContainerRequest
-            {
-                ContainerId = "tty",
-                OciSpecJson = ByteString.CopyFromUtf8(_rootfs.SpecJson("sh")),
-                Stdio = new StdioConfig { Terminal = true },
-            }, cancellationToken: Cancel));
-        Assert.Equal(StatusCode.Unimplemented, tty.StatusCode);
-
         Assert.False(Directory.Exists(Path.Combine(_scratch.Path, "state", "bundles", "bad")));
-        Assert.False(Directory.Exists(Path.Combine(_scratch.Path, "state", "bundles", "tty")));
     }
 
     [Fact]

@@ -5,7 +5,7 @@ namespace Kata.Agent.Tests.Infrastructure;
 /// <summary>A rootfs with the host's static busybox and its applet links, and the spec JSON the host would send for it.</summary>
 public sealed class BusyboxRootfs : IDisposable
 {
-    private static readonly string[] Applets = ["sh", "echo", "cat", "hostname", "sleep", "true", "ps", "wc"];
+    private static readonly string[] Applets = ["sh", "echo", "cat", "hostname", "sleep", "true", "ps", "wc", "tty", "stty"];
 
     public BusyboxRootfs()
     {

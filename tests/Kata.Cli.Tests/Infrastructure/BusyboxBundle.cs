@@ -9,7 +9,7 @@ namespace Kata.Cli.Tests.Infrastructure;
 public static class BusyboxBundle
 {
     public const string Busybox = "/bin/busybox";
-    private static readonly string[] s_applets = ["sh", "echo", "true", "false", "sleep", "cat", "ls", "pwd", "id", "test", "tty", "env", "kill", "ps"];
+    private static readonly string[] s_applets = ["sh", "echo", "true", "false", "sleep", "cat", "ls", "pwd", "id", "test", "tty", "stty", "env", "kill", "ps"];
 
     public static async Task<string> CreateAsync(KataStyle cli, string name, string[] args, bool terminal = false,
         IReadOnlyDictionary<string, string>? annotations = null)
