@@ -55,8 +55,8 @@ public sealed class VmmCommandLine
     };
     private readonly Option<string[]> _block = new("--block")
     {
-        Description = "Attach a raw disk image or block device as a virtio-blk disk (/dev/vda, /dev/vdb, … in order); ',ro' makes it read-only. Repeatable",
-        HelpName = "PATH[,ro]",
+        Description = "Attach a raw disk image or block device as a virtio-blk disk (/dev/vda, /dev/vdb, … in order); ',ro' makes it read-only, ',serial=NAME' sets the serial the guest sees in /sys/block/vdX/serial (at most 20 characters). Repeatable",
+        HelpName = "PATH[,ro][,serial=NAME]",
         Arity = ArgumentArity.OneOrMore,
         AllowMultipleArgumentsPerToken = false,
     };
@@ -200,27 +200,40 @@ public sealed class VmmCommandLine
             : throw new VmmUsageException($"{setting}: '{value}' is not a whole number");
 
     /// <summary>
-    /// <c>PATH[,ro]</c> (or <c>PATH,rw</c>): a suffix after the last comma is an option only when it is <c>ro</c> or
-    /// <c>rw</c>, so a path with commas still works.
+    /// <c>PATH[,ro|,rw][,serial=NAME]</c>, options in any order: suffixes after the last commas are options only when
+    /// they are <c>ro</c>, <c>rw</c> or <c>serial=…</c>, so a path with commas still works.
     /// </summary>
     internal static BlockDeviceConfig ParseBlock(string value)
     {
-        int comma = value.LastIndexOf(',');
-        string suffix = comma >= 0 ? value[(comma + 1)..] : "";
-        if (suffix is "ro" or "rw")
+        string path = value;
+        bool? readOnly = null;
+        string? serial = null;
+        string? firstOption = null;
+        while (path.LastIndexOf(',') is var comma and >= 0)
         {
-            string path = value[..comma];
-            if (path.Length == 0)
+            string suffix = path[(comma + 1)..];
+            if (suffix is "ro" or "rw" && readOnly is null)
             {
-                throw new VmmUsageException($"--block: '{value}' has no path before ',{suffix}'");
+                readOnly = suffix == "ro";
             }
-            return new BlockDeviceConfig { Path = path, ReadOnly = suffix == "ro" };
+            else if (suffix.StartsWith("serial=", StringComparison.Ordinal) && serial is null)
+            {
+                serial = suffix["serial=".Length..];
+            }
+            else
+            {
+                break;
+            }
+            firstOption = suffix;
+            path = path[..comma];
         }
-        if (value.Length == 0)
+        if (path.Length == 0)
         {
-            throw new VmmUsageException("--block: the path is empty");
+            throw firstOption is null
+                ? new VmmUsageException("--block: the path is empty")
+                : new VmmUsageException($"--block: '{value}' has no path before ',{firstOption}'");
         }
-        return new BlockDeviceConfig { Path = value };
+        return new BlockDeviceConfig { Path = path, ReadOnly = readOnly ?? false, Serial = serial };
     }
 
     private static void AcceptOnly(Option<string> option, IReadOnlyList<string> values)

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Kata.Hypervisor.Devices.Virtio;
 using Kata.Hypervisor.Vmm;
 
 namespace Kata.Hypervisor.Api;
@@ -8,7 +9,7 @@ namespace Kata.Hypervisor.Api;
 [JsonSourceGenerationOptions(
     PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-    Converters = [typeof(CamelCaseEnumConverter<VmState>), typeof(CamelCaseEnumConverter<VmExitKind>)])]
+    Converters = [typeof(CamelCaseEnumConverter<VmState>), typeof(CamelCaseEnumConverter<VmExitKind>), typeof(CamelCaseEnumConverter<VirtioDeviceType>)])]
 [JsonSerializable(typeof(ControlApiRequest))]
 [JsonSerializable(typeof(ControlApiResponse))]
 [JsonSerializable(typeof(PingResult))]

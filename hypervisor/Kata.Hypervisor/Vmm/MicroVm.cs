@@ -191,7 +191,7 @@ public sealed class MicroVm : IVmControl, IDisposable
         DiskImageFile image;
         try
         {
-            image = DiskImageFile.Open(block.Path, block.ReadOnly);
+            image = DiskImageFile.Open(block.Path, block.ReadOnly, block.Serial);
         }
         catch (DiskImageException ex)
         {
@@ -311,6 +311,7 @@ public sealed class MicroVm : IVmControl, IDisposable
             RssKiB = ProcessStats.ResidentSetKiB(),
             SerialBytesOut = _serial.BytesOut,
             BootTimeMs = _bootTimer.BootTimeMs,
+            VirtioDevices = _virtio.CollectMetrics(),
         };
     }
 

@@ -21,6 +21,7 @@ internal sealed class VirtioDeviceSlots : IDisposable
     private readonly ILogger _logger;
     private readonly List<VirtioMmioTransport> _transports = [];
     private readonly List<IrqfdLine> _lines = [];
+    private readonly List<(GuestAddress Window, uint Irq)> _placements = [];
     private readonly List<string> _cmdlineArguments = [];
 
     public VirtioDeviceSlots(VirtualMachine vm, GuestMemory memory, Bus mmioBus, ILogger logger)
@@ -68,9 +69,44 @@ internal sealed class VirtioDeviceSlots : IDisposable
         }
         _transports.Add(transport);
         _lines.Add(line);
+        _placements.Add((window, irq));
         _cmdlineArguments.Add(VirtioMmioTransport.KernelCmdlineArgument(window, irq, Layout.VirtioMmioWindowSize));
         _logger.Information("virtio {Device} at {Window} IRQ {Irq}", device.DeviceType, window, irq);
         return transport;
+    }
+
+    /// <summary>Each device's counters, in slot order (any thread: the counters are read lock-free).</summary>
+    public IReadOnlyList<VirtioDeviceMetrics> CollectMetrics()
+    {
+        var devices = new List<VirtioDeviceMetrics>(_transports.Count);
+        for (int slot = 0; slot < _transports.Count; slot++)
+        {
+            VirtioMmioTransport transport = _transports[slot];
+            var counters = transport.Device as IVirtioDeviceCounters;
+            VirtioDeviceActivity activity = counters?.ReadActivity() ?? default;
+            VirtioMmioCounters mmio = transport.Counters;
+            long registerMisuse = mmio[VirtioMmioCounter.InvalidRegisterAccesses] + mmio[VirtioMmioCounter.InvalidStatusTransitions]
+                + mmio[VirtioMmioCounter.RefusedFeatureNegotiations] + mmio[VirtioMmioCounter.RefusedQueueSetups]
+                + mmio[VirtioMmioCounter.DeviceFailures];
+            devices.Add(new VirtioDeviceMetrics
+            {
+                Slot = slot,
+                Device = transport.Device.DeviceType,
+                MmioBase = _placements[slot].Window.Value,
+                Irq = _placements[slot].Irq,
+                Notifications = mmio[VirtioMmioCounter.QueueNotifications],
+                Interrupts = mmio[VirtioMmioCounter.InterruptsRaised],
+                RequestsCompleted = activity.RequestsCompleted,
+                BytesRead = activity.BytesRead,
+                BytesWritten = activity.BytesWritten,
+                InvalidChains = activity.InvalidChains,
+                Errors = activity.Errors + registerMisuse,
+                ResetsSent = activity.ResetsSent,
+                DeviceCounters = counters?.SnapshotCounters() ?? new Dictionary<string, long>(),
+                TransportCounters = mmio.Snapshot(),
+            });
+        }
+        return devices;
     }
 
     /// <summary><paramref name="cmdline"/> followed by the devices' <c>virtio_mmio.device=</c> arguments.</summary>

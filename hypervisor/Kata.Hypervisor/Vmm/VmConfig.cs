@@ -79,7 +79,7 @@ public sealed record VmConfig
             try
             {
                 // Opens and closes the image: the same checks as when the VM attaches it.
-                using DiskImageFile image = DiskImageFile.Open(block.Path, block.ReadOnly);
+                using DiskImageFile image = DiskImageFile.Open(block.Path, block.ReadOnly, block.Serial);
             }
             catch (DiskImageException ex)
             {

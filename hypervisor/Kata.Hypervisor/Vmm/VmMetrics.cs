@@ -16,4 +16,6 @@ public sealed record VmMetrics
     public required long SerialBytesOut { get; init; }
     /// <summary>Milliseconds from VMM start to the guest's boot-timer write, if it has written.</summary>
     public double? BootTimeMs { get; init; }
+    /// <summary>The virtio devices in slot order, with their counters.</summary>
+    public IReadOnlyList<VirtioDeviceMetrics> VirtioDevices { get; init; } = [];
 }

@@ -41,12 +41,13 @@ public sealed class DiskImageFile : IDiskImage
     /// <see cref="DiskImageException"/> naming the path when it does not exist, is not a regular file or block device,
     /// is not a whole number of sectors, or cannot be opened as asked (a read-only file opened for writing).
     /// </summary>
-    public static DiskImageFile Open(string path, bool readOnly)
+    public static DiskImageFile Open(string path, bool readOnly, string? serial = null)
     {
         if (string.IsNullOrEmpty(path))
         {
             throw new DiskImageException("a disk image path is required");
         }
+        byte[]? givenSerial = serial is null ? null : ParseSerial(path, serial);
         if (!RuntimeInformation.IsOSPlatform(OSPlatform.Linux) || RuntimeInformation.ProcessArchitecture != Architecture.X64)
         {
             throw new PlatformNotSupportedException("virtio-blk disk images are supported on x86-64 Linux only");
@@ -75,13 +76,26 @@ public sealed class DiskImageFile : IDiskImage
                 throw new DiskImageException(
                     $"{path} is {size} bytes, not a whole number of {VirtioBlock.SectorSize}-byte sectors (pad or resize the image)");
             }
-            return new DiskImageFile(path, readOnly, handle, size, BuildSerial(status));
+            return new DiskImageFile(path, readOnly, handle, size, givenSerial ?? BuildSerial(status));
         }
         catch
         {
             handle.Dispose();
             throw;
         }
+    }
+
+    /// <summary>A serial given by the user: 1 to 20 printable ASCII bytes (the guest reads it as a NUL-padded string).</summary>
+    private static byte[] ParseSerial(string path, string serial)
+    {
+        if (serial.Length == 0 || serial.Length > SerialLength || serial.Any(c => c is < '!' or > '~'))
+        {
+            throw new DiskImageException(
+                $"{path}: serial \"{serial}\" must be 1 to {SerialLength} printable ASCII characters without spaces (VIRTIO_BLK_ID_BYTES)");
+        }
+        byte[] bytes = new byte[SerialLength];
+        Encoding.ASCII.GetBytes(serial, bytes);
+        return bytes;
     }
 
     /// <summary>

@@ -16,7 +16,7 @@ namespace Kata.Hypervisor.Devices.Virtio.Rng;
 /// invalid one is returned with length 0 and counted.
 /// </para>
 /// </summary>
-public sealed class VirtioRng : IVirtioDevice
+public sealed class VirtioRng : IVirtioDevice, IVirtioDeviceCounters
 {
     /// <summary>Queue size offered (Firecracker's FIRECRACKER_MAX_QUEUE_SIZE).</summary>
     public const ushort QueueSize = 256;
@@ -67,6 +67,23 @@ public sealed class VirtioRng : IVirtioDevice
 
     /// <summary>Times the host entropy source failed (the chain is returned with length 0).</summary>
     public long EntropyFailures => Interlocked.Read(ref _entropyFailures);
+
+    /// <summary>Every valid chain is a completed request (an empty answer included); empty answers are errors.</summary>
+    public VirtioDeviceActivity ReadActivity() => new(
+        RequestsCompleted: Requests - InvalidChains,
+        BytesRead: BytesProvided,
+        BytesWritten: 0,
+        InvalidChains: InvalidChains,
+        Errors: ChainsWithoutWritableBuffers + EntropyFailures);
+
+    public IReadOnlyDictionary<string, long> SnapshotCounters() => new Dictionary<string, long>
+    {
+        [nameof(Requests)] = Requests,
+        [nameof(BytesProvided)] = BytesProvided,
+        [nameof(ChainsWithoutWritableBuffers)] = ChainsWithoutWritableBuffers,
+        [nameof(InvalidChains)] = InvalidChains,
+        [nameof(EntropyFailures)] = EntropyFailures,
+    };
 
     /// <summary>No configuration space (§5.4.4): reads are 0.</summary>
     public void ReadConfig(ulong offset, Span<byte> data) => data.Clear();

@@ -20,7 +20,7 @@ namespace Kata.Hypervisor.Devices.Virtio.Vsock;
 /// within the connect timeout.
 /// </para>
 /// </summary>
-public sealed class VirtioVsock : IVirtioDevice, IDisposable
+public sealed class VirtioVsock : IVirtioDevice, IVirtioDeviceCounters, IDisposable
 {
     /// <summary>Queue size offered (Firecracker's FIRECRACKER_MAX_QUEUE_SIZE).</summary>
     public const ushort QueueSize = 256;
@@ -91,6 +91,23 @@ public sealed class VirtioVsock : IVirtioDevice, IDisposable
 
     /// <summary>The device's metrics.</summary>
     public VsockCounters Counters { get; } = new();
+
+    /// <summary>
+    /// Packets both ways are the completed requests; the errors are every cause of a refusal (malformed, misaddressed
+    /// or unknown-connection packets, protocol violations, too-small receive buffers, rejected handshakes, guest connects
+    /// nobody listens for, internal failures), the RSTs they led to are counted apart.
+    /// </summary>
+    public VirtioDeviceActivity ReadActivity() => new(
+        RequestsCompleted: Counters[VsockCounter.TxPackets] + Counters[VsockCounter.RxPackets],
+        BytesRead: Counters[VsockCounter.RxBytes],
+        BytesWritten: Counters[VsockCounter.TxBytes],
+        InvalidChains: Counters[VsockCounter.InvalidChains],
+        Errors: Counters[VsockCounter.MalformedPackets] + Counters[VsockCounter.MisaddressedPackets] + Counters[VsockCounter.UnknownConnectionPackets]
+            + Counters[VsockCounter.ProtocolViolations] + Counters[VsockCounter.RxBuffersTooSmall] + Counters[VsockCounter.HandshakesRejected]
+            + Counters[VsockCounter.GuestConnectsRefused] + Counters[VsockCounter.InternalErrors],
+        ResetsSent: Counters[VsockCounter.RstsSent]);
+
+    public IReadOnlyDictionary<string, long> SnapshotCounters() => Counters.Snapshot();
 
     /// <summary>Connections open now.</summary>
     public int ConnectionCount
@@ -254,9 +271,7 @@ public sealed class VirtioVsock : IVirtioDevice, IDisposable
             }
             else
             {
-                int length = (int)Math.Min(chain.ReadableLength, (uint)_packetBuffer.Length);
-                int read = chain.ReadReadable(_packetBuffer.AsSpan(0, length));
-                VsockPacketError error = VsockPacket.TryParse(_packetBuffer.AsSpan(0, read), out VsockPacket packet);
+                VsockPacketError error = VsockPacket.TryParse(TransmitBytes(context, chain), out VsockPacket packet);
                 try
                 {
                     _muxer.HandleGuestPacket(error, packet);
@@ -308,11 +323,17 @@ public sealed class VirtioVsock : IVirtioDevice, IDisposable
                 completed = true;
                 continue;
             }
-            int room = (int)Math.Min(chain.WritableLength, (uint)_packetBuffer.Length);
+            // A receive buffer in one descriptor (as Linux offers them) is filled in place: header and host socket data go
+            // straight into guest memory. Anything else is assembled here and copied across the descriptors.
+            bool inPlace = TryGetSingleBuffer(context, chain, writable: true, out Span<byte> target);
+            if (!inPlace)
+            {
+                target = _packetBuffer.AsSpan(0, (int)Math.Min(chain.WritableLength, (uint)_packetBuffer.Length));
+            }
             int length;
             try
             {
-                length = _muxer.ProduceRx(_packetBuffer.AsSpan(0, room));
+                length = _muxer.ProduceRx(target);
             }
             catch (Exception e)
             {
@@ -325,7 +346,7 @@ public sealed class VirtioVsock : IVirtioDevice, IDisposable
                 queue.UndoPop();
                 break;
             }
-            int written = chain.WriteWritable(_packetBuffer.AsSpan(0, length));
+            int written = inPlace ? length : chain.WriteWritable(_packetBuffer.AsSpan(0, length));
             queue.AddUsed(chain, (uint)written);
             completed = true;
         }
@@ -337,6 +358,33 @@ public sealed class VirtioVsock : IVirtioDevice, IDisposable
         {
             context.RequestQueueProcessing(RxQueue);
         }
+    }
+
+    /// <summary>
+    /// Lock held. The packet's bytes: in place when the chain is one device-readable descriptor (Linux 6.3 and later),
+    /// otherwise copied out of the chain however it is split. The header is parsed once into a value, so a guest that
+    /// changes the buffer meanwhile can change only the payload bytes it is sending.
+    /// </summary>
+    private ReadOnlySpan<byte> TransmitBytes(VirtioDeviceContext context, DescriptorChain chain)
+    {
+        if (TryGetSingleBuffer(context, chain, writable: false, out Span<byte> bytes))
+        {
+            return bytes;
+        }
+        int length = (int)Math.Min(chain.ReadableLength, (uint)_packetBuffer.Length);
+        int read = chain.ReadReadable(_packetBuffer.AsSpan(0, length));
+        return _packetBuffer.AsSpan(0, read);
+    }
+
+    /// <summary>The chain's only buffer (at most a maximal packet of it) when it has exactly one, in the direction given.</summary>
+    private static bool TryGetSingleBuffer(VirtioDeviceContext context, DescriptorChain chain, bool writable, out Span<byte> buffer)
+    {
+        buffer = default;
+        if (chain.Segments is not [DescriptorSegment segment] || segment.IsWritable != writable)
+        {
+            return false;
+        }
+        return context.Memory.TryGetSpan(segment.Address, Math.Min(segment.Length, (uint)VsockPacket.MaxPacketSize), out buffer);
     }
 
     /// <summary>On the poller's thread: a host socket is ready.</summary>

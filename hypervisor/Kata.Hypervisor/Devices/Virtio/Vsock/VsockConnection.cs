@@ -231,6 +231,12 @@ internal sealed class VsockConnection
                     // Reading stops here until the guest reports freed space; ask it to (Linux answers with CREDIT_UPDATE).
                     _pendingRx |= VsockPendingRx.CreditRequest;
                 }
+                else if (read == room)
+                {
+                    // The read filled the buffer, so more is probably waiting: stay in line for the next receive buffer
+                    // instead of a round through epoll for every packet (a read that would block re-arms readiness).
+                    _pendingRx |= VsockPendingRx.Rw;
+                }
                 return Emit(buffer, guestCid, VsockOp.Rw, (uint)read);
             }
             if (read == 0)

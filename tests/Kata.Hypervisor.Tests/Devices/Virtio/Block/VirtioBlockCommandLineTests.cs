@@ -51,6 +51,33 @@ public sealed class VirtioBlockCommandLineTests : IDisposable
     }
 
     [Fact]
+    public void ASerialOption_InEitherOrderWithRo_NamesTheDiskForTheGuest()
+    {
+        string second = CopyImage("second.img");
+
+        VmConfig config = ParseOk("--kernel", _kernel, "--block", _image.ImagePath + ",ro,serial=rootfs-abc", "--block", second + ",serial=data,rw");
+
+        Assert.Equal(
+            [
+                new BlockDeviceConfig { Path = _image.ImagePath, ReadOnly = true, Serial = "rootfs-abc" },
+                new BlockDeviceConfig { Path = second, ReadOnly = false, Serial = "data" },
+            ],
+            config.BlockDevices);
+        using DiskImageFile disk = DiskImageFile.Open(_image.ImagePath, readOnly: true, config.BlockDevices[0].Serial);
+        Assert.Equal("rootfs-abc"u8.ToArray().Concat(new byte[10]).ToArray(), disk.Serial.ToArray());
+    }
+
+    [Theory]
+    [InlineData("rootfs-0123456789abcdef")]
+    [InlineData("has space")]
+    [InlineData("")]
+    public void ASerialThatIsTooLongOrNotPrintable_IsAUsageErrorNamingIt(string serial)
+    {
+        string error = Assert.Single(ParseErrors("--kernel", _kernel, "--block", $"{_image.ImagePath},ro,serial={serial}"));
+        Assert.Equal($"--block: {_image.ImagePath}: serial \"{serial}\" must be 1 to 20 printable ASCII characters without spaces (VIRTIO_BLK_ID_BYTES)", error);
+    }
+
+    [Fact]
     public void AMissingImage_IsAUsageErrorNamingTheFlagAndPath()
     {
         string missing = Path.Combine(_image.Directory, "nope.img");
