@@ -22,6 +22,9 @@ internal static class LinuxConstants
     public const int O_NOFOLLOW = 0x20000;
     public const int O_CLOEXEC = 0x80000;
     public const int O_PATH = 0x200000;
+    public const int SEEK_SET = 0;
+    public const int SEEK_END = 2;
+    public const uint MFD_CLOEXEC = 0x1;
     public const int F_GETFD = 1;
     public const int F_SETFD = 2;
     public const int FD_CLOEXEC = 1;

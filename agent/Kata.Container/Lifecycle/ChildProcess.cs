@@ -7,13 +7,8 @@ namespace Kata.Container.Lifecycle;
 /// right after the spawn (the pid cannot be reused before we reap it) makes signals race-free. A waiter thread reaps
 /// at once, which matters: an un-reaped child in a pid namespace keeps that namespace's init from finishing its exit.
 /// </summary>
-internal sealed unsafe class ChildProcess : IDisposable
+internal sealed class ChildProcess : IDisposable
 {
-    private const int SiginfoBytes = 128;
-    private const int CLD_EXITED = 1;
-    private const int CLD_KILLED = 2;
-    private const int CLD_DUMPED = 3;
-
     private readonly FileDescriptor _pidfd;
     private readonly Task<int> _exit;
 
@@ -63,30 +58,7 @@ internal sealed unsafe class ChildProcess : IDisposable
         }
     }
 
-    private int WaitForExit()
-    {
-        var info = stackalloc byte[SiginfoBytes];
-        while (true)
-        {
-            new Span<byte>(info, SiginfoBytes).Clear();
-            if (Libc.Waitid(LinuxConstants.P_PIDFD, (uint)_pidfd.Fd, info, LinuxConstants.WEXITED) == 0)
-            {
-                // siginfo_t for SIGCHLD: si_code at offset 8, si_status at offset 24 (asm-generic/siginfo.h, x86_64).
-                var code = *(int*)(info + 8);
-                var status = *(int*)(info + 24);
-                return code switch
-                {
-                    CLD_EXITED => status,
-                    CLD_KILLED or CLD_DUMPED => 128 + status,
-                    _ => throw new InvalidOperationException($"waitid for pid {Pid} returned si_code {code}"),
-                };
-            }
-            if (Errno.Last != Errno.EINTR)
-            {
-                throw new SyscallException("waitid", Errno.Last, $"pid {Pid}");
-            }
-        }
-    }
+    private int WaitForExit() => PidfdWait.WaitForExit(_pidfd, $"pid {Pid}").ToStatusCode();
 
     public void Dispose()
     {

@@ -1,9 +1,11 @@
 using Kata.Container.Cgroups;
+using Kata.Container.Hooks;
 using Kata.Container.Interop;
 using Kata.Container.Namespaces;
 using Kata.Container.ProcessSetup;
 using Kata.Container.Spawn;
 using Kata.Oci.Spec;
+using Kata.Oci.State;
 
 namespace Kata.Container.Lifecycle;
 
@@ -45,6 +47,20 @@ public sealed partial class ContainerEngine
         {
             _containers.TryRemove(id, out _);
             Release(container);
+            if (container.Init is not null)
+            {
+                // runtime.md: a failed create "continues the lifecycle at step 12": the container is deleted here, so
+                // the poststop hooks run as for any delete (runc's destroy does the same). Nothing they do may hide
+                // the error create is failing with.
+                try
+                {
+                    RunPoststopHooks(container);
+                }
+                catch (Exception hookFailure) when (hookFailure is SyscallException or IOException)
+                {
+                    _logger.Warning(hookFailure, "Container {ContainerId}: poststop hooks after the failed create could not run", id);
+                }
+            }
             throw;
         }
     }
@@ -88,9 +104,12 @@ public sealed partial class ContainerEngine
             BundlePath = container.Bundle,
             ExecFifoPath = container.ExecFifoPath,
             NoPivotRoot = _options.NoPivotRoot || options.NoPivotRoot,
+            InitPid = container.Pid,
         }, StageJsonContext.Default.StageRequest);
 
-        var report = StageReports.Next(container.Channel, TimeoutMilliseconds, master =>
+        // The stage runs the createContainer hooks before it reports ready: their timeouts extend the wait.
+        var timeout = TimeoutWith(container.Spec.Hooks.TimeAllowed(HookPhase.CreateContainer));
+        void TakeConsole(FileDescriptor master)
         {
             if (options.ConsoleSocketPath is { } socketPath)
             {
@@ -100,7 +119,26 @@ public sealed partial class ContainerEngine
             {
                 container.Console = master;
             }
-        });
+        }
+        var report = StageReports.Next(container.Channel, timeout, TakeConsole);
+        if (report?.Kind == StageReportKind.RuntimeHooks)
+        {
+            // runtime.md "Lifecycle" steps 3-4: prestart (deprecated) and createRuntime, in the runtime namespace,
+            // while the stage waits with its environment set up and pivot_root not yet done.
+            var state = HookState(container, ContainerStatus.Creating);
+            try
+            {
+                HookRunner.RunAll(container.Spec.Hooks, HookPhase.Prestart, state);
+                HookRunner.RunAll(container.Spec.Hooks, HookPhase.CreateRuntime, state);
+            }
+            catch (HookFailedException failure)
+            {
+                // The same wording as a createContainer hook failing in the stage (StageLauncher.ToException).
+                throw new HookFailedException($"container {container.Id}: create failed: {failure.Message}", failure);
+            }
+            container.Channel.Send(new StageResume { Completed = "prestart and createRuntime hooks" }, StageJsonContext.Default.StageResume);
+            report = StageReports.Next(container.Channel, timeout, TakeConsole);
+        }
         switch (report?.Kind)
         {
             case StageReportKind.Ready:

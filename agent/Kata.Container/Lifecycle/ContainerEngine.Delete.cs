@@ -15,6 +15,7 @@ public sealed partial class ContainerEngine
         container.StateMachine.Apply(ContainerOperation.Delete, force);
         Release(container);
         _containers.TryRemove(id, out _);
+        RunPoststopHooks(container);
         _logger.Information("Container {ContainerId} deleted", id);
     }
 }

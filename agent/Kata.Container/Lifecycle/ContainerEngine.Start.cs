@@ -1,3 +1,4 @@
+using Kata.Container.Hooks;
 using Kata.Container.Interop;
 using Kata.Container.Spawn;
 using Kata.Oci.State;
@@ -15,6 +16,7 @@ public sealed partial class ContainerEngine
         var container = Get(id);
         container.StateMachine.Apply(ContainerOperation.Start);
         var channel = container.Channel ?? throw new ContainerException($"container {id}: start failed: no init stage is attached");
+        var started = false;
         try
         {
             try
@@ -26,21 +28,23 @@ public sealed partial class ContainerEngine
                 throw new ContainerException($"container {id}: start failed: its init is no longer waiting (it has exited)", exception);
             }
 
-            var report = channel.Receive(StageJsonContext.Default.StageReport, TimeoutMilliseconds);
+            // The stage runs the startContainer hooks between the start signal and its "executing" report.
+            var report = channel.Receive(StageJsonContext.Default.StageReport, TimeoutWith(container.Spec.Hooks.TimeAllowed(HookPhase.StartContainer)));
             if (report?.Kind == StageReportKind.Executing)
             {
                 report = channel.Receive(StageJsonContext.Default.StageReport, TimeoutMilliseconds);
                 if (report is null)
                 {
                     _logger.Information("Container {ContainerId} started: pid {Pid}", id, container.Pid);
-                    return;
+                    started = true;
                 }
             }
-            if (report?.Kind == StageReportKind.Error)
+            if (!started)
             {
-                throw StageLauncher.ToException(report, id, "start");
+                throw report?.Kind == StageReportKind.Error
+                    ? StageLauncher.ToException(report, id, "start")
+                    : new ContainerException($"container {id}: start failed: the init stage ended without executing the process");
             }
-            throw new ContainerException($"container {id}: start failed: the init stage ended without executing the process");
         }
         finally
         {
@@ -48,5 +52,8 @@ public sealed partial class ContainerEngine
             channel.Dispose();
             File.Delete(container.ExecFifoPath);
         }
+
+        // runtime.md "Lifecycle" step 9: after the user's program started; a failure is only a warning.
+        HookRunner.RunAllWarnOnFailure(container.Spec.Hooks, HookPhase.Poststart, HookState(container, ContainerStatus.Running), _logger);
     }
 }

@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text.RegularExpressions;
+using Kata.Container.Hooks;
+using Kata.Oci.State;
 using Serilog;
 
 namespace Kata.Container.Lifecycle;
@@ -53,4 +55,23 @@ public sealed partial class ContainerEngine : IDisposable
     }
 
     private int TimeoutMilliseconds => (int)Math.Min(int.MaxValue, _options.StageTimeout.TotalMilliseconds);
+
+    /// <summary>The stage timeout plus the time hooks running in the stage meanwhile may take.</summary>
+    private int TimeoutWith(TimeSpan hooks) => (int)Math.Min(int.MaxValue, (_options.StageTimeout + hooks).TotalMilliseconds);
+
+    /// <summary>The state document a hook gets on stdin (runtime.md "State"), with the status of its lifecycle step
+    /// (runc's choice: creating for the create hooks, running for poststart, stopped for poststop).</summary>
+    private static ContainerState HookState(ContainerInstance container, ContainerStatus status) => new()
+    {
+        Id = container.Id,
+        Status = status,
+        Pid = status == ContainerStatus.Stopped ? 0 : container.Pid,
+        Bundle = container.Bundle,
+        Annotations = container.Spec.Annotations,
+    };
+
+    /// <summary>runtime.md "Lifecycle" step 13: after the container is deleted, before delete returns; a failure is
+    /// logged and the remaining hooks still run.</summary>
+    private void RunPoststopHooks(ContainerInstance container) =>
+        HookRunner.RunAllWarnOnFailure(container.Spec.Hooks, HookPhase.Poststop, HookState(container, ContainerStatus.Stopped), _logger);
 }

@@ -60,6 +60,7 @@ internal static class StageLauncher
         {
             StageErrorKind.Config => new ContainerConfigException(message),
             StageErrorKind.NotSupported => new NotSupportedException(message),
+            StageErrorKind.Hook => new Hooks.HookFailedException(message),
             StageErrorKind.Syscall => new ContainerException(message, new SyscallException(report.Call ?? "?", report.ErrorNumber, report.Path)),
             _ => new ContainerException(message),
         };

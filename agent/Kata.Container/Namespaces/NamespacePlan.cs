@@ -46,7 +46,9 @@ internal sealed class NamespacePlan
             if (entry.Type is NamespaceType.User)
             {
                 throw new NotSupportedException("linux.namespaces: user namespaces are not supported by this engine "
-                    + "(unshare(CLONE_NEWUSER) needs a single-threaded process; a .NET stage never is)");
+                    + "(unshare(CLONE_NEWUSER) and setns into a user namespace need a single-threaded process, and a .NET "
+                    + "stage never is one); remove the \"user\" entry and linux.uidMappings/gidMappings, the container then "
+                    + "runs with the host's ids (inside the VM sandbox: the guest's)");
             }
             if (entry.Type is NamespaceType.Time)
             {

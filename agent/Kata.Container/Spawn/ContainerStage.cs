@@ -88,6 +88,7 @@ public static class ContainerStage
                 Kind = StageReportKind.Error, ErrorKind = StageErrorKind.Syscall, Message = sys.Message,
                 Call = sys.Call, ErrorNumber = sys.ErrorNumber, Path = sys.Path,
             },
+            Hooks.HookFailedException => new StageReport { Kind = StageReportKind.Error, ErrorKind = StageErrorKind.Hook, Message = exception.Message },
             ContainerConfigException => new StageReport { Kind = StageReportKind.Error, ErrorKind = StageErrorKind.Config, Message = exception.Message },
             NotSupportedException => new StageReport { Kind = StageReportKind.Error, ErrorKind = StageErrorKind.NotSupported, Message = exception.Message },
             _ => new StageReport { Kind = StageReportKind.Error, ErrorKind = StageErrorKind.Other, Message = $"{exception.GetType().Name}: {exception.Message}" },

@@ -1,8 +1,10 @@
+using Kata.Container.Hooks;
 using Kata.Container.Interop;
 using Kata.Container.Namespaces;
 using Kata.Container.ProcessSetup;
 using Kata.Container.Rootfs;
 using Kata.Oci.Spec;
+using Kata.Oci.State;
 
 namespace Kata.Container.Spawn;
 
@@ -36,6 +38,10 @@ internal static class InitStage
             mounter.PrepareRoot();
             mounter.MountAll();
             new DeviceNodes(request.RootfsPath).Create(spec);
+        }
+        RunCreateHooks(spec, request, channel);
+        if (plan.IsNew(NamespaceType.Mount))
+        {
             if (!RootSwitcher.Switch(request.RootfsPath, request.NoPivotRoot))
             {
                 warnings.Add("pivot_root was not possible; the rootfs was moved onto / and chrooted into (MS_MOVE fallback)");
@@ -66,9 +72,37 @@ internal static class InitStage
 
         channel.Send(new StageReport { Kind = StageReportKind.Ready, Warnings = warnings }, StageJsonContext.Default.StageReport);
         StartFifo.Wait(fifo);
+        // runtime.md "Lifecycle" step 7: in the container, after start was invoked, before the user's program runs.
+        HookRunner.RunAll(spec.Hooks, HookPhase.StartContainer, HookState(spec, request, ContainerStatus.Created));
         channel.Send(new StageReport { Kind = StageReportKind.Executing }, StageJsonContext.Default.StageReport);
         ProcessExecutor.Exec(process, executable, seccomp.LastStep);
     }
+
+    /// <summary>
+    /// runtime.md "Lifecycle" steps 3-5, where runc runs them: the environment is set up and pivot_root has not
+    /// happened. The engine runs prestart and createRuntime in the runtime namespace while the stage waits (only when
+    /// there are any: no round trip otherwise), then the stage runs createContainer here, in the container's
+    /// namespaces, where hook paths still resolve in the runtime's filesystem.
+    /// </summary>
+    private static void RunCreateHooks(RuntimeSpec spec, StageRequest request, SyncChannel channel)
+    {
+        if (spec.Hooks.Of(HookPhase.Prestart).Count > 0 || spec.Hooks.Of(HookPhase.CreateRuntime).Count > 0)
+        {
+            channel.Send(new StageReport { Kind = StageReportKind.RuntimeHooks }, StageJsonContext.Default.StageReport);
+            _ = channel.Receive(StageJsonContext.Default.StageResume)
+                ?? throw new ContainerException("the engine closed the sync socket while the createRuntime hooks ran");
+        }
+        HookRunner.RunAll(spec.Hooks, HookPhase.CreateContainer, HookState(spec, request, ContainerStatus.Creating));
+    }
+
+    private static ContainerState HookState(RuntimeSpec spec, StageRequest request, ContainerStatus status) => new()
+    {
+        Id = request.ContainerId,
+        Status = status,
+        Pid = request.InitPid,
+        Bundle = request.BundlePath,
+        Annotations = spec.Annotations,
+    };
 
     private static void EnterNamespaces(NamespacePlan plan)
     {

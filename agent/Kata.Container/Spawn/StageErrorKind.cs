@@ -7,4 +7,5 @@ internal enum StageErrorKind
     Config,
     NotSupported,
     Syscall,
+    Hook,
 }

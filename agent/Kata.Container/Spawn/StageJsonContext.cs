@@ -6,6 +6,7 @@ namespace Kata.Container.Spawn;
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, UseStringEnumConverter = true)]
 [JsonSerializable(typeof(StageRequest))]
 [JsonSerializable(typeof(StageReport))]
+[JsonSerializable(typeof(StageResume))]
 internal sealed partial class StageJsonContext : JsonSerializerContext
 {
 }

@@ -6,6 +6,10 @@ internal enum StageReportKind
     /// <summary>process.terminal: the pty master follows as one SCM_RIGHTS byte.</summary>
     Console,
 
+    /// <summary>Init: the environment is set up, before pivot_root; the engine runs the prestart and createRuntime hooks
+    /// in the runtime namespace now and answers with a <see cref="StageResume"/> (runtime.md "Lifecycle" steps 3-4).</summary>
+    RuntimeHooks,
+
     /// <summary>Init: everything is set up; waiting for start.</summary>
     Ready,
 

@@ -25,6 +25,7 @@ internal sealed record StageRequest
     /// <summary>Init only: use MS_MOVE + chroot instead of pivot_root (the rootfs is on ramfs/initramfs).</summary>
     public bool NoPivotRoot { get; init; }
 
-    /// <summary>Exec only: host pid of the container's init, whose namespaces and root the process joins.</summary>
+    /// <summary>Exec: host pid of the container's init, whose namespaces and root the process joins. Init: the stage's
+    /// own host pid (the "pid" of the state its hooks get; it cannot see it from inside its pid namespace).</summary>
     public int InitPid { get; init; }
 }

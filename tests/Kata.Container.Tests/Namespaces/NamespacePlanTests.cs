@@ -24,6 +24,10 @@ public sealed class NamespacePlanTests
             new LinuxNamespace { Type = NamespaceType.Network, Path = "/proc/999999999/ns/net" }))).Message);
         Assert.Contains("time namespaces", Assert.Throws<NotSupportedException>(() => NamespacePlan.From(With(
             new LinuxNamespace { Type = NamespaceType.Time }))).Message);
+        var user = Assert.Throws<NotSupportedException>(() => NamespacePlan.From(With(
+            new LinuxNamespace { Type = NamespaceType.Mount }, new LinuxNamespace { Type = NamespaceType.User })));
+        Assert.StartsWith("linux.namespaces: user namespaces are not supported", user.Message);
+        Assert.Contains("remove the \"user\" entry", user.Message);
     }
 
     private static RuntimeSpec With(params LinuxNamespace[] namespaces) =>
