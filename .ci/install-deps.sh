@@ -6,8 +6,9 @@ what=${1:-test}
 
 # Guest kernel build (guest-image/build-kernel.sh) from Debian's linux-source-6.12.
 kernel=(linux-source-6.12 build-essential flex bison bc libelf-dev libssl-dev cpio xz-utils kmod)
-# Container tests: a static busybox for the test bundles' rootfs; containerd (+ ctr) as the real peer of the ttrpc and shim tests.
-containers=(busybox-static containerd)
+# Container tests: a static busybox for the test bundles' rootfs; containerd (+ ctr) as the real peer of the ttrpc and shim tests;
+# mkfs.erofs / mkfs.ext4 for the vm sandbox's read-only rootfs images.
+containers=(busybox-static containerd erofs-utils e2fsprogs)
 # The peers the benchmarks compare against (qemu for the VMM, runc for container start).
 bench=(qemu-system-x86 hyperfine runc)
 

@@ -16,7 +16,7 @@ public static class ErrorText
         RpcException rpc when rpc.StatusCode == StatusCode.Unavailable => $"the container's sandbox does not answer ({rpc.Status.Detail})",
         RpcException rpc => $"{rpc.Status.Detail} (agent: {rpc.StatusCode})",
         CliException or SpecValidationException or SandboxStartException or ConfigurationException or SyscallException
-            or InvalidOperationException or NotSupportedException => e.Message,
+            or InvalidOperationException or NotSupportedException or Kata.Sandbox.RootfsImages.RootfsImageException => e.Message,
         IOException or UnauthorizedAccessException => e.Message,
         _ => $"{e.GetType().Name}: {e.Message}",
     };

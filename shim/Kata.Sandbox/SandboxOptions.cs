@@ -18,4 +18,6 @@ public sealed record SandboxOptions
     /// <summary>How long the agent has to answer its health check after the sandbox started.</summary>
     public TimeSpan AgentTimeout { get; init; } = TimeSpan.FromSeconds(30);
     public bool Debug { get; init; }
+    /// <summary>`vm` only: disks attached when the VM starts (the first container's rootfs image), in this order.</summary>
+    public IReadOnlyList<SandboxDisk> Disks { get; init; } = [];
 }

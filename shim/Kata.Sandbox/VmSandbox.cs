@@ -41,6 +41,7 @@ public sealed class VmSandbox : ISandbox
 
     public IReadOnlyList<string> VmmArguments =>
     [
+        .. _options.Disks.SelectMany(disk => new[] { "--block", disk.VmmArgument }),
         "--kernel", _options.KernelPath!,
         "--initrd", _options.InitrdPath!,
         "--cmdline", KernelCommandLine,
@@ -59,15 +60,21 @@ public sealed class VmSandbox : ISandbox
         CommandPrefix vmm = _options.Vmm ?? throw new SandboxStartException("the vm sandbox needs the kata-style-vmm executable (not found)");
         RequireFile(_options.KernelPath, "guest kernel", "kernel_path");
         RequireFile(_options.InitrdPath, "guest initramfs", "initrd_path");
+        if (_options.Disks.FirstOrDefault(disk => !File.Exists(disk.Path)) is { } missing)
+        {
+            throw new SandboxStartException($"vm sandbox {Id}: disk image {missing.Path} (serial {missing.Serial}) does not exist");
+        }
         Directory.CreateDirectory(_options.StateDirectory);
         _vmm = SandboxChildProcess.Start(vmm, VmmArguments, Path.Combine(_options.StateDirectory, "vmm.log"));
         _log.Information("vm sandbox: VMM pid {Pid}, console {Console}, vsock {Vsock}", _vmm.Pid, ConsolePath, VsockPath);
         _connection = AgentConnection.OverHybridVsock(VsockPath);
         _ = _vmm.Exited.ContinueWith(t => _ended.TrySetResult($"the VMM (pid {_vmm.Pid}) exited with code {t.Result}"),
             TaskScheduler.Default);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         try
         {
             await AgentReadiness.WaitAsync(_connection, _vmm.Exited, _options.AgentTimeout, Describe, cancel);
+            _log.Information("vm sandbox: agent ready {Ms} ms after the VMM started", (int)clock.Elapsed.TotalMilliseconds);
         }
         catch
         {

@@ -56,6 +56,124 @@ public class VmSandboxTests
     }
 
     [Fact]
+    public void TheVmmArguments_AttachTheRootfsDisksByPathReadOnlyAndSerial_BeforeTheOtherDevices()
+    {
+        using var scratch = new ScratchDirectory();
+        var disk = new SandboxDisk("/var/lib/kata-style/images/abc.erofs", "rootfs-c1", readOnly: true);
+        var sandbox = new VmSandbox(Options(scratch, "/k/vmlinux", "/k/initrd") with { Disks = [disk] }, Log);
+
+        IReadOnlyList<string> arguments = sandbox.VmmArguments;
+
+        int block = arguments.ToList().IndexOf("--block");
+        Assert.True(block >= 0, string.Join(' ', arguments));
+        Assert.Equal("/var/lib/kata-style/images/abc.erofs,ro,serial=rootfs-c1", arguments[block + 1]);
+        Assert.Single(arguments, a => a == "--block");
+        Assert.Contains("--rng", arguments);
+        Assert.Equal(Path.Combine(scratch.Path, "vmpod", "vsock.sock"), arguments[arguments.ToList().IndexOf("--vsock-uds") + 1]);
+    }
+
+    [Fact]
+    public async Task TheFirstContainersRootfsImage_IsHandedToTheVmmItStarts()
+    {
+        if (!HostCommand.IsRoot || !File.Exists("/usr/sbin/mkfs.erofs") && !File.Exists("/usr/bin/mkfs.erofs"))
+        {
+            Assert.Skip("needs root and mkfs.erofs (`make deps`)");
+        }
+        using var scratch = new ScratchDirectory();
+        var source = new SampleRootfs(Path.Combine(scratch.Path, "rootfs"));
+        var builder = new RootfsImages.RootfsImageBuilder(Path.Combine(scratch.Path, "cache"), RootfsImages.RootfsImageFormat.Erofs, Log);
+        var rootfs = GuestRootfs.ContainerRootfs.ForNewSandbox(SandboxKind.Vm, "c1", """{"root":{"path":"rootfs"}}"""u8, source.Path, () => builder, Log);
+        string kernel = Path.Combine(scratch.Path, "vmlinux");
+        string initrd = Path.Combine(scratch.Path, "initrd");
+        File.WriteAllBytes(kernel, [0]);
+        File.WriteAllBytes(initrd, [0]);
+        var options = Options(scratch, kernel, initrd) with { Vmm = FakeVmm.Create(scratch.Path, "exit 1"), Disks = rootfs.Disks };
+        await using var sandbox = new VmSandbox(options, Log);
+
+        await Assert.ThrowsAsync<SandboxStartException>(() => sandbox.StartAsync(TestContext.Current.CancellationToken));
+
+        string[] arguments = File.ReadAllLines(FakeVmm.ArgumentsFile(scratch.Path));
+        int block = Array.IndexOf(arguments, "--block");
+        Assert.True(block >= 0, string.Join(' ', arguments));
+        Assert.Equal($"{rootfs.Image!.Path},ro,serial=rootfs-c1", arguments[block + 1]);
+        Assert.True(File.Exists(rootfs.Image.Path));
+    }
+
+    [Fact]
+    public async Task AMissingDiskImage_IsAClearErrorAndStartsNothing()
+    {
+        using var scratch = new ScratchDirectory();
+        string kernel = Path.Combine(scratch.Path, "vmlinux");
+        string initrd = Path.Combine(scratch.Path, "initrd");
+        File.WriteAllBytes(kernel, [0]);
+        File.WriteAllBytes(initrd, [0]);
+        string missing = Path.Combine(scratch.Path, "gone.erofs");
+        var options = Options(scratch, kernel, initrd) with
+        {
+            Vmm = FakeVmm.Create(scratch.Path, "exit 0"),
+            Disks = [new SandboxDisk(missing, "rootfs-c1", readOnly: true)],
+        };
+        await using var sandbox = new VmSandbox(options, Log);
+
+        var error = await Assert.ThrowsAsync<SandboxStartException>(() => sandbox.StartAsync(TestContext.Current.CancellationToken));
+
+        Assert.Equal($"vm sandbox vmpod: disk image {missing} (serial rootfs-c1) does not exist", error.Message);
+        Assert.False(File.Exists(FakeVmm.PidFile(scratch.Path)));
+    }
+
+    [Fact]
+    public async Task AVmmThatExitsAtOnce_IsAClearErrorQuotingItsLogAndTheConsole_WellWithinTheTimeout()
+    {
+        using var scratch = new ScratchDirectory();
+        string kernel = Path.Combine(scratch.Path, "vmlinux");
+        string initrd = Path.Combine(scratch.Path, "initrd");
+        File.WriteAllBytes(kernel, [0]);
+        File.WriteAllBytes(initrd, [0]);
+        var options = Options(scratch, kernel, initrd) with
+        {
+            Vmm = FakeVmm.Create(scratch.Path, "echo 'fake-vmm: /dev/kvm: permission denied' >&2; exit 3"),
+            AgentTimeout = TimeSpan.FromMinutes(10),
+        };
+        await using var sandbox = new VmSandbox(options, Log);
+
+        // The wait must end because the VMM ended, long before the 10-minute agent timeout.
+        var error = await Assert.ThrowsAsync<SandboxStartException>(
+            () => sandbox.StartAsync(TestContext.Current.CancellationToken).WaitAsync(TimeSpan.FromMinutes(2), TestContext.Current.CancellationToken));
+
+        Assert.StartsWith("vm sandbox vmpod: it exited before the agent answered", error.Message, StringComparison.Ordinal);
+        Assert.Contains("fake-vmm: /dev/kvm: permission denied", error.Message, StringComparison.Ordinal);
+        Assert.Contains("--- guest console", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Linux version 6.12.0-fake", error.Message, StringComparison.Ordinal);
+        Assert.Equal("the VMM (pid " + FakeVmm.Pid(scratch.Path) + ") exited with code 3", await sandbox.Ended);
+    }
+
+    [Fact]
+    public async Task AVmmWhoseAgentNeverAnswers_TimesOutQuotingTheConsole_AndTheVmmIsGone()
+    {
+        using var scratch = new ScratchDirectory();
+        string kernel = Path.Combine(scratch.Path, "vmlinux");
+        string initrd = Path.Combine(scratch.Path, "initrd");
+        File.WriteAllBytes(kernel, [0]);
+        File.WriteAllBytes(initrd, [0]);
+        // Alive, but nobody listens on the vsock socket: exactly what a guest that never starts its agent looks like.
+        var options = Options(scratch, kernel, initrd) with
+        {
+            Vmm = FakeVmm.Create(scratch.Path, "echo 'fake-vmm: guest running'; exec sleep 600"),
+            AgentTimeout = TimeSpan.FromSeconds(2),
+        };
+        await using var sandbox = new VmSandbox(options, Log);
+
+        var error = await Assert.ThrowsAsync<SandboxStartException>(() => sandbox.StartAsync(TestContext.Current.CancellationToken));
+
+        Assert.StartsWith("vm sandbox vmpod: the agent did not answer its health check within 2 s", error.Message, StringComparison.Ordinal);
+        Assert.Contains("fake-vmm: guest running", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Linux version 6.12.0-fake", error.Message, StringComparison.Ordinal);
+        int pid = FakeVmm.Pid(scratch.Path);
+        Assert.False(FakeVmm.IsRunning(pid), $"the fake VMM (pid {pid}) is still running");
+        Assert.Contains("exited with code", await sandbox.Ended.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task GuestWhoseAgentNeverAnswers_TimesOutWithTheConsoleLog_AndTheVmmIsStopped()
     {
         string kernel = Path.Combine(Executables.GuestDirectory, "vmlinux");

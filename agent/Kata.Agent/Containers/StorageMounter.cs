@@ -41,6 +41,10 @@ public static class StorageMounter
                 throw new NotSupportedException($"storage driver \"{storage.Driver}\" (for {storage.MountPoint}) is not supported: use blk, bind, tmpfs, overlay or local");
         }
         Directory.CreateDirectory(storage.MountPoint);
+        if (storage.Driver == "overlay")
+        {
+            CreateOverlayDirectories(storage);
+        }
         if (AgentLibc.Mount(source, storage.MountPoint, fsType, flags, data.Length == 0 ? null : data) != 0)
         {
             int errno = Marshal.GetLastPInvokeError();
@@ -57,6 +61,23 @@ public static class StorageMounter
     {
         // MNT_DETACH: a process still holding a file there must not keep the container from going away.
         _ = AgentLibc.Umount2(mountPoint, 2);
+    }
+
+    /// <summary>
+    /// overlayfs needs its upperdir and workdir to exist on one filesystem (Documentation/filesystems/overlayfs.rst);
+    /// when they lie on a tmpfs storage mounted just before, nobody else can have made them, so the agent makes them
+    /// (as Kata's agent does for its writable overlays).
+    /// </summary>
+    private static void CreateOverlayDirectories(Storage storage)
+    {
+        foreach (string option in storage.Options)
+        {
+            int equals = option.IndexOf('=');
+            if (equals > 0 && option[..equals] is "upperdir" or "workdir" && Path.IsPathRooted(option[(equals + 1)..]))
+            {
+                Directory.CreateDirectory(option[(equals + 1)..]);
+            }
+        }
     }
 
     /// <summary>/dev/vdX of the virtio-blk disk whose serial (VIRTIO_BLK_T_GET_ID) is <paramref name="serial"/>.</summary>

@@ -96,7 +96,8 @@ public static class ConfigurationLoader
         } },
         "debug" => c with { Debug = s.Boolean() },
         "state_dir" => c with { StateDirectory = s.AbsolutePath() },
-        _ => throw s.Unknown("sandbox, debug, state_dir"),
+        "image_cache_dir" => c with { ImageCacheDirectory = s.AbsolutePath() },
+        _ => throw s.Unknown("sandbox, debug, state_dir, image_cache_dir"),
     };
 
     private static KataConfiguration ApplyHypervisor(KataConfiguration c, Setting s) => s.Key switch
@@ -108,7 +109,13 @@ public static class ConfigurationLoader
         "vcpus" => c with { Vcpus = s.Integer(1, 255) },
         "memory_mib" => c with { MemoryMib = s.Integer(64, 1 << 20) },
         "kernel_params" => c with { KernelParams = s.String() },
-        _ => throw s.Unknown("path, command, kernel, initrd, vcpus, memory_mib, kernel_params"),
+        "rootfs_format" => c with { RootfsFormat = s.String() switch
+        {
+            "erofs" => RootfsImages.RootfsImageFormat.Erofs,
+            "ext4" => RootfsImages.RootfsImageFormat.Ext4,
+            var other => throw s.Error($"\"{other}\" is not a rootfs image format (expected \"erofs\" or \"ext4\")"),
+        } },
+        _ => throw s.Unknown("path, command, kernel, initrd, vcpus, memory_mib, kernel_params, rootfs_format"),
     };
 
     private static KataConfiguration ApplyAgent(KataConfiguration c, Setting s) => s.Key switch

@@ -1,3 +1,5 @@
+using Kata.Sandbox.RootfsImages;
+
 namespace Kata.Sandbox.Configuration;
 
 /// <summary>
@@ -19,6 +21,8 @@ public sealed record KataConfiguration
     public bool Debug { get; init; }
     /// <summary>Where sandboxes keep their sockets and logs (one directory per sandbox).</summary>
     public string StateDirectory { get; init; } = "/run/kata-style";
+    /// <summary>`vm` sandboxes: where the containers' read-only rootfs images are cached (by content key).</summary>
+    public string ImageCacheDirectory { get; init; } = RootfsImageBuilder.DefaultCacheDirectory;
 
     // [hypervisor]
     public CommandPrefix? Vmm { get; init; }
@@ -27,6 +31,8 @@ public sealed record KataConfiguration
     public int Vcpus { get; init; } = 1;
     public int MemoryMib { get; init; } = 256;
     public string KernelParams { get; init; } = "";
+    /// <summary>The filesystem of the containers' rootfs images (erofs unless configured).</summary>
+    public RootfsImageFormat RootfsFormat { get; init; } = RootfsImageFormat.Erofs;
 
     // [agent]
     public CommandPrefix? Agent { get; init; }
@@ -34,6 +40,9 @@ public sealed record KataConfiguration
 
     /// <summary>The state directory of one sandbox.</summary>
     public string SandboxStateDirectory(string sandboxId) => Path.Combine(StateDirectory, "sandboxes", sandboxId);
+
+    /// <summary>The builder of the `vm` sandbox's rootfs images, with this configuration's cache and format.</summary>
+    public RootfsImageBuilder CreateRootfsImageBuilder(Serilog.ILogger log) => new(ImageCacheDirectory, RootfsFormat, log);
 
     /// <summary>The options to start sandbox <paramref name="sandboxId"/> with; executables not configured are looked up.</summary>
     public SandboxOptions ToSandboxOptions(string sandboxId) => new()

@@ -35,7 +35,12 @@ public sealed class PodSandbox
 
     public ISandbox Running => Sandbox ?? throw new InvalidOperationException("the pod's sandbox is not running");
 
-    public async Task<ISandbox> EnsureStartedAsync(string sandboxId, KataConfiguration configuration, string? hostname, CancellationToken cancel)
+    /// <summary>
+    /// The running sandbox, or a new one started for the pod's first container with <paramref name="disks"/> (its
+    /// rootfs image, `vm` only) attached.
+    /// </summary>
+    public async Task<ISandbox> EnsureStartedAsync(string sandboxId, KataConfiguration configuration, string? hostname,
+        IReadOnlyList<SandboxDisk> disks, CancellationToken cancel)
     {
         await _gate.WaitAsync(cancel);
         try
@@ -44,7 +49,7 @@ public sealed class PodSandbox
             {
                 return Sandbox;
             }
-            SandboxOptions options = configuration.ToSandboxOptions(sandboxId);
+            SandboxOptions options = configuration.ToSandboxOptions(sandboxId) with { Disks = disks };
             _log.Information("starting {Kind} sandbox {Sandbox} (configuration {Config})", options.Kind, sandboxId,
                 configuration.SourcePath ?? "built-in defaults");
             ISandbox sandbox = _factory(options, _log);

@@ -3,6 +3,7 @@ using Grpc.Core;
 using Kata.Agent.Protocol;
 using Kata.Sandbox;
 using Kata.Sandbox.Configuration;
+using Kata.Sandbox.GuestRootfs;
 using Kata.Shim.Manager;
 using Kata.Shim.Processes;
 using Kata.Shim.Protos.Events;
@@ -36,23 +37,34 @@ public sealed partial class TaskService
             BundleSpec spec = BundleSpec.Load(request.Bundle);
             KataConfiguration configuration = _pod.Configuration ?? LoadConfiguration(request.Options);
             string sandboxId = _pod.Id ?? spec.GroupingId(request.Id);
-            ISandbox sandbox = await _pod.EnsureStartedAsync(sandboxId, configuration, spec.Hostname, cancel);
-            BundleFiles.WriteAtomically(request.Bundle, BundleFiles.SandboxState, configuration.SandboxStateDirectory(sandboxId));
-
             var stdio = new StdioPaths(request.Stdin, request.Stdout, request.Stderr, request.Terminal);
             var init = new ShimProcess(request.Id, "", stdio);
             var container = new ShimContainer(request.Id, request.Bundle, init, request.Rootfs);
+            ContainerRootfs rootfs;
+            ISandbox sandbox;
             try
             {
-                string rootPath = PrepareRootfs(container, spec, sandbox.Kind);
+                rootfs = PrepareRootfs(container, spec, configuration);
+                sandbox = await _pod.EnsureStartedAsync(sandboxId, configuration, spec.Hostname, rootfs.Disks, cancel);
+            }
+            catch
+            {
+                UnmountRootfs(container);
+                throw;
+            }
+            BundleFiles.WriteAtomically(request.Bundle, BundleFiles.SandboxState, configuration.SandboxStateDirectory(sandboxId));
+
+            try
+            {
                 init.Io = await ProcessStdio.OpenAsync(stdio, new AgentProcessStreams(sandbox.Connection, request.Id, ""),
                     request.Id, _namespace, _log, cancel);
-                CreateContainerResponse created = await sandbox.Connection.Agent.CreateContainerAsync(new CreateContainerRequest
+                var createRequest = new CreateContainerRequest
                 {
                     ContainerId = request.Id,
-                    OciSpecJson = ByteString.CopyFrom(spec.WithRootPath(rootPath)),
                     Stdio = new StdioConfig { Terminal = request.Terminal, Stdin = request.Stdin.Length > 0 },
-                }, cancellationToken: cancel);
+                };
+                rootfs.ApplyTo(createRequest);
+                CreateContainerResponse created = await sandbox.Connection.Agent.CreateContainerAsync(createRequest, cancellationToken: cancel);
                 init.Pid = (int)created.Pid;
                 init.Io.Start();
                 BundleFiles.WritePid(request.Bundle, BundleFiles.InitPid, init.Pid);
@@ -88,25 +100,49 @@ public sealed partial class TaskService
     }
 
     /// <summary>
-    /// The rootfs the agent should use: for the process sandbox containerd's mounts are mounted on the host at
-    /// &lt;bundle&gt;/rootfs (as containerd's runc shim does); a VM cannot see host mounts.
+    /// The rootfs the agent should use, decided by <see cref="ContainerRootfs"/> (shared with the CLI). containerd's
+    /// mounts (the snapshot) are mounted on the host at &lt;bundle&gt;/rootfs as containerd's runc shim does: for the
+    /// process sandbox they stay there until the container is deleted; for a new vm sandbox they are mounted read-only
+    /// just long enough to make the rootfs image of the merged tree, which the VM gets as a disk.
     /// </summary>
-    private static string PrepareRootfs(ShimContainer container, BundleSpec spec, SandboxKind kind)
+    private ContainerRootfs PrepareRootfs(ShimContainer container, BundleSpec spec, KataConfiguration configuration)
     {
-        if (container.Rootfs.Count == 0)
+        byte[] specJson = spec.WithRootPath(spec.AbsoluteRootPath);
+        if (_pod.Sandbox is { Kind: SandboxKind.Vm } runningVm)
         {
-            return spec.AbsoluteRootPath;
+            // Refused before anything is mounted.
+            return ContainerRootfs.ForRunningSandbox(runningVm, container.Id, specJson, spec.AbsoluteRootPath);
         }
-        if (kind == SandboxKind.Vm)
+        bool imageOnly = _pod.Sandbox is null && configuration.Sandbox == SandboxKind.Vm;
+        string hostRootfs = spec.AbsoluteRootPath;
+        if (container.Rootfs.Count > 0)
         {
-            Protos.Types.Mount first = container.Rootfs[0];
-            throw new NotSupportedException(
-                $"rootfs mount \"{first.Type}\" of {first.Source}: a vm sandbox cannot use host mounts yet (block-device rootfs arrives with the guest image); set sandbox = \"process\" in configuration.toml");
+            hostRootfs = Path.Combine(container.Bundle, BundleFiles.Rootfs);
+            RootfsMounter.MountAll(imageOnly ? [.. container.Rootfs.Select(ReadOnlyMount)] : container.Rootfs, hostRootfs);
+            container.MountedRootfs = hostRootfs;
         }
-        string target = Path.Combine(container.Bundle, BundleFiles.Rootfs);
-        RootfsMounter.MountAll(container.Rootfs, target);
-        container.MountedRootfs = target;
-        return target;
+        try
+        {
+            return _pod.Sandbox is { } running
+                ? ContainerRootfs.ForRunningSandbox(running, container.Id, specJson, hostRootfs)
+                : ContainerRootfs.ForNewSandbox(configuration.Sandbox, container.Id, specJson, hostRootfs,
+                    () => configuration.CreateRootfsImageBuilder(_log), _log);
+        }
+        finally
+        {
+            if (imageOnly)
+            {
+                // The image holds the tree now; the guest never sees the host mounts.
+                UnmountRootfs(container);
+            }
+        }
+    }
+
+    private static Protos.Types.Mount ReadOnlyMount(Protos.Types.Mount mount)
+    {
+        Protos.Types.Mount copy = mount.Clone();
+        copy.Options.Add("ro");
+        return copy;
     }
 
     public async Task<StartResponse> StartAsync(StartRequest request, CancellationToken cancel)
@@ -118,7 +154,7 @@ public sealed partial class TaskService
         if (process.IsInit)
         {
             await sandbox.Connection.Agent.StartContainerAsync(new StartContainerRequest { ContainerId = container.Id }, cancellationToken: cancel);
-            process.State.Start();
+            process.State.Started();
             Publish(new TaskStart { ContainerId = container.Id, Pid = (uint)process.Pid });
             return new StartResponse { Pid = (uint)process.Pid };
         }
