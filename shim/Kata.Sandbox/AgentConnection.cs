@@ -26,6 +26,11 @@ public sealed class AgentConnection : IDisposable
         {
             HttpHandler = handler,
             MaxReceiveMessageSize = 16 << 20,
+            // Over SocketsHttpHandler the channel reconnects with backoff starting at 1 s: a first health check made
+            // before the agent listens (connection refused) then held the start for a whole second, in about two of
+            // three `kata-style run`s (bench/results/cli-2026-11-29.md). The agent is local: retry soon.
+            InitialReconnectBackoff = TimeSpan.FromMilliseconds(5),
+            MaxReconnectBackoff = TimeSpan.FromMilliseconds(200),
         });
         Agent = new AgentService.AgentServiceClient(_channel);
         Health = new Health.HealthClient(_channel);

@@ -3,10 +3,15 @@ using Kata.Agent.Protocol;
 
 namespace Kata.Sandbox;
 
-/// <summary>Polls the agent's health check until it answers SERVING, the process behind it ends, or time runs out.</summary>
+/// <summary>
+/// Polls the agent's health check until it answers SERVING, the process behind it ends, or time runs out.
+/// The retry starts after 1 ms and doubles up to 20 ms: a process-sandbox agent listens within tens of milliseconds,
+/// and a fixed 20 ms sleep cost up to that much on every container start; a booting VM still sees a 20 ms poll.
+/// </summary>
 internal static class AgentReadiness
 {
-    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(20);
+    private static readonly TimeSpan FirstRetry = TimeSpan.FromMilliseconds(1);
+    private static readonly TimeSpan MaxRetry = TimeSpan.FromMilliseconds(20);
     private static readonly TimeSpan AttemptTimeout = TimeSpan.FromSeconds(2);
 
     /// <summary>Returns when the agent serves; throws <see cref="SandboxStartException"/> built by <paramref name="describeFailure"/>.</summary>
@@ -16,6 +21,7 @@ internal static class AgentReadiness
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancel);
         deadline.CancelAfter(timeout);
         string lastError = "no answer yet";
+        TimeSpan retry = FirstRetry;
         while (true)
         {
             if (processExited.IsCompleted)
@@ -46,7 +52,8 @@ internal static class AgentReadiness
             }
             try
             {
-                await Task.WhenAny(processExited, Task.Delay(PollInterval, deadline.Token));
+                await Task.WhenAny(processExited, Task.Delay(retry, deadline.Token));
+                retry = retry * 2 < MaxRetry ? retry * 2 : MaxRetry;
             }
             catch (OperationCanceledException) when (!cancel.IsCancellationRequested)
             {

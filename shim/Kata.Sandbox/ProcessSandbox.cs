@@ -36,7 +36,8 @@ public sealed class ProcessSandbox : ISandbox
         Directory.CreateDirectory(_options.StateDirectory);
         string[] args = ["--listen", $"unix:{SocketPath}", "--state-dir", Path.Combine(_options.StateDirectory, "agent"),
             "--log-level", _options.Debug ? "debug" : "information"];
-        _agent = SandboxChildProcess.Start(agent, args, Path.Combine(_options.StateDirectory, "agent.log"));
+        // Working directory: the sandbox's own, not whatever directory the CLI or shim was started in.
+        _agent = SandboxChildProcess.Start(agent, args, Path.Combine(_options.StateDirectory, "agent.log"), _options.StateDirectory);
         _log.Information("process sandbox: agent pid {Pid} on {Socket}", _agent.Pid, SocketPath);
         _connection = AgentConnection.OverUnixSocket(SocketPath);
         _ = _agent.Exited.ContinueWith(t => _ended.TrySetResult($"the agent (pid {_agent.Pid}) exited with code {t.Result}"),
@@ -59,18 +60,22 @@ public sealed class ProcessSandbox : ISandbox
         {
             return;
         }
+        bool destroyed = false;
         if (!_agent.Exited.IsCompleted)
         {
             try
             {
                 await Connection.Agent.DestroySandboxAsync(new Agent.Protocol.DestroySandboxRequest(), deadline: DateTime.UtcNow + grace);
+                destroyed = true;
             }
             catch (Grpc.Core.RpcException e)
             {
                 _log.Warning("DestroySandbox failed ({Status}): stopping the agent anyway", e.Status.Detail);
             }
         }
-        int code = await _agent.StopAsync(grace);
+        // DestroySandbox answers once every container is killed and removed: the agent has nothing left to do, and
+        // SIGKILL spares the wait for its host's graceful shutdown. Otherwise SIGTERM, then SIGKILL after the grace.
+        int code = destroyed ? await _agent.KillAsync() : await _agent.StopAsync(grace);
         _ended.TrySetResult($"stopped (agent exit code {code})");
     }
 

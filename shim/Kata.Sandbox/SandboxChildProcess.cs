@@ -26,10 +26,12 @@ internal sealed class SandboxChildProcess : IAsyncDisposable
     /// <summary>Completes with the exit code once the process has ended and its output is in the log.</summary>
     public Task<int> Exited { get; }
 
-    public static SandboxChildProcess Start(CommandPrefix command, IEnumerable<string> args, string logPath)
+    /// <param name="workingDirectory">The child's working directory; null keeps ours.</param>
+    public static SandboxChildProcess Start(CommandPrefix command, IEnumerable<string> args, string logPath, string? workingDirectory = null)
     {
         var info = new ProcessStartInfo(command.Program)
         {
+            WorkingDirectory = workingDirectory ?? "",
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             RedirectStandardInput = true,
@@ -79,6 +81,19 @@ internal sealed class SandboxChildProcess : IAsyncDisposable
         {
             // Ended meanwhile.
         }
+    }
+
+    /// <summary>
+    /// SIGKILL to this process alone (not a tree walk), for when its work is provably done (the agent answered
+    /// DestroySandbox): nothing is gained by its graceful shutdown. Returns the exit code.
+    /// </summary>
+    public async Task<int> KillAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _ = SandboxSignals.KillProcess(_process.Id);
+        }
+        return await Exited;
     }
 
     /// <summary>SIGTERM, then SIGKILL after <paramref name="grace"/>; returns the exit code.</summary>

@@ -13,9 +13,21 @@ namespace Kata.Agent.Hosting;
 /// <summary>Builds the agent's Kestrel server: HTTP/2 only (gRPC), on the Unix socket or the vsock port.</summary>
 public static class AgentHost
 {
+    /// <summary>How long a stopping agent waits for requests still in flight before it ends them.</summary>
+    public static readonly TimeSpan ShutdownTimeout = TimeSpan.FromSeconds(1);
+
     public static WebApplication Build(AgentOptions options, Serilog.ILogger log)
     {
-        WebApplicationBuilder builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
+        // The empty builder, not the slim one: no configuration sources and above all no content-root file watcher.
+        // The slim builder watches the working directory recursively (appsettings reload): inherited from the CLI or
+        // shim that started us, that can be a source tree of thousands of directories, and adding one inotify watch
+        // per directory delayed the agent's first answer by seconds (bench/results/cli-2026-11-29.md).
+        WebApplicationBuilder builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { Args = [] });
+        builder.WebHost.UseKestrelCore();
+        // The host's default is 30 s of waiting for open requests on SIGTERM; a sandbox being stopped has already had
+        // DestroySandbox answered, and what is still open then (an idle HTTP/2 connection, a Wait stream of a
+        // container that is gone) must not hold the stop up.
+        builder.Services.Configure<Microsoft.Extensions.Hosting.HostOptions>(host => host.ShutdownTimeout = ShutdownTimeout);
         builder.Logging.ClearProviders();
         builder.Logging.AddProvider(new SerilogLoggerProvider(log.ForContext("SourceContext", "kestrel")));
         // Kestrel and ASP.NET Core chatter (request start/end) only when the agent runs at Debug or below.

@@ -30,6 +30,23 @@ public sealed class ProcessStateMachine
 
     public void Start() => Move("start", ProcessState.Running, ProcessState.Created);
 
+    /// <summary>
+    /// Records a start the agent has already carried out: created → running, but a process that already ended stays
+    /// stopped. A short-lived init (`true`) can exit, and its exit watcher record that, before the StartContainer
+    /// answer comes back: the start still happened, and failing it made `ctr run --rm true` fail now and then.
+    /// </summary>
+    public void Started()
+    {
+        // One critical section (Lock is reentrant, Move takes it again): an exit cannot slip in between.
+        lock (_gate)
+        {
+            if (_state is not ProcessState.Stopped)
+            {
+                Start();
+            }
+        }
+    }
+
     public void Pause() => Move("pause", ProcessState.Paused, ProcessState.Running);
 
     public void Resume() => Move("resume", ProcessState.Running, ProcessState.Paused);

@@ -32,6 +32,21 @@ public sealed class ProcessStateMachineTests
     }
 
     [Fact]
+    public void A_start_the_agent_carried_out_stands_when_the_exit_was_recorded_first()
+    {
+        var raced = new ProcessStateMachine("container c1");
+        Assert.True(raced.Exit());
+        raced.Started();
+        Assert.Equal(ProcessState.Stopped, raced.State);
+
+        var normal = new ProcessStateMachine("container c2");
+        normal.Started();
+        Assert.Equal(ProcessState.Running, normal.State);
+        var error = Assert.Throws<InvalidProcessStateException>(normal.Started);
+        Assert.Equal("cannot start container c2: it is running", error.Message);
+    }
+
+    [Fact]
     public void A_running_process_cannot_be_deleted()
     {
         var state = new ProcessStateMachine("container c1");
