@@ -9,6 +9,7 @@ public static class CliApplication
 {
     public static async Task<int> RunAsync(string[] args)
     {
+        Kata.Sandbox.ThreadPoolSizing.EnsureMinimum();
         var options = new GlobalOptions();
         var root = new RootCommand("kata-style: a VM-based OCI container runtime (runc-compatible command line; see shim/Kata.Cli/README.md)");
         foreach (Option option in options.All)

@@ -3,6 +3,7 @@ using Kata.Shim.Manager;
 using Serilog;
 
 // containerd-shim-kata-style-v2: `start`, `delete`, or (no action) the daemon; see ShimCommandLine.
+Kata.Sandbox.ThreadPoolSizing.EnsureMinimum();
 ShimInvocation invocation;
 try
 {

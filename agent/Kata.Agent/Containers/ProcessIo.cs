@@ -163,7 +163,10 @@ public sealed class ProcessIo : IDisposable
 
     private void Complete(Task pumps) => pumps.ContinueWith(_ => _drained.TrySetResult(), TaskScheduler.Default);
 
-    private static Task Pump(SafeFileHandle read, OutputBuffer buffer) => Task.Run(async () =>
+    // A dedicated thread per stream, not a pool thread: a pipe or pty cannot be registered with the runtime's async
+    // I/O, so the read blocks, and blocked pool threads starved Kestrel of the threads that send gRPC answers (on a
+    // 2-core host the pool grows by about one thread a second: CreateContainer's answer sat ~1 s in the queue).
+    private static Task Pump(SafeFileHandle read, OutputBuffer buffer) => Task.Factory.StartNew(() =>
     {
         using var stream = new FileStream(read, FileAccess.Read, bufferSize: 0);
         byte[] chunk = new byte[32 * 1024];
@@ -171,13 +174,13 @@ public sealed class ProcessIo : IDisposable
         {
             while (true)
             {
-                // Blocking read on a pool thread: a pipe or pty cannot be registered with the runtime's async I/O.
                 int n = stream.Read(chunk, 0, chunk.Length);
                 if (n == 0)
                 {
                     break;
                 }
-                await buffer.WriteAsync(chunk.AsMemory(0, n), CancellationToken.None);
+                // Waits while the buffer is full (the client is not reading): back-pressure on the container's output.
+                buffer.WriteAsync(chunk.AsMemory(0, n), CancellationToken.None).GetAwaiter().GetResult();
             }
         }
         catch (IOException)
@@ -189,7 +192,7 @@ public sealed class ProcessIo : IDisposable
         {
             buffer.Close();
         }
-    });
+    }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
 
     public void Dispose()
     {
