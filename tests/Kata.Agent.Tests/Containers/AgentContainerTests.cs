@@ -1,4 +1,3 @@
-using System.Text;
 using Google.Protobuf;
 using Grpc.Core;
 using Kata.Agent.Protocol;
@@ -7,86 +6,40 @@ using Kata.Agent.Tests.Infrastructure;
 namespace Kata.Agent.Tests.Containers;
 
 /// <summary>Containers through the real agent process (as the `process` sandbox runs it), real namespaces, as root.</summary>
-public sealed class AgentContainerTests : IAsyncLifetime
+public sealed class AgentContainerTests : RunningAgentTests
 {
-    private readonly ScratchDirectory _scratch = new();
-    private readonly BusyboxRootfs _rootfs = new();
-    private AgentProcess _agent = null!;
-    private AgentService.AgentServiceClient _client = null!;
-
-    private static CancellationToken Cancel => TestContext.Current.CancellationToken;
-
-    public async ValueTask InitializeAsync()
-    {
-        if (Environment.UserName != "root")
-        {
-            Assert.Skip("containers need root");
-        }
-        string socket = Path.Combine(_scratch.Path, "agent.sock");
-        _agent = AgentProcess.Start("--listen", $"unix:{socket}", "--state-dir", Path.Combine(_scratch.Path, "state"));
-        await _agent.WaitUntilServingAsync();
-        _client = new AgentService.AgentServiceClient(AgentProcess.ChannelFor(socket));
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        if (_agent is not null)
-        {
-            await _agent.DisposeAsync();
-        }
-        _rootfs.Dispose();
-        _scratch.Dispose();
-    }
-
     private async Task<uint> CreateAsync(string id, string specJson, bool stdin = false) =>
-        (await _client.CreateContainerAsync(new CreateContainerRequest
+        (await Client.CreateContainerAsync(new CreateContainerRequest
         {
             ContainerId = id,
             OciSpecJson = ByteString.CopyFromUtf8(specJson),
             Stdio = new StdioConfig { Stdin = stdin },
         }, cancellationToken: Cancel)).Pid;
 
-    private async Task<string> ReadAllStdoutAsync(string id, string execId = "")
-    {
-        var output = new StringBuilder();
-        while (true)
-        {
-            ReadStreamResponse chunk = await _client.ReadStdoutAsync(new ReadStreamRequest { ContainerId = id, ExecId = execId, Len = 4096 }, cancellationToken: Cancel);
-            if (chunk.Eof)
-            {
-                return output.ToString();
-            }
-            output.Append(chunk.Data.ToStringUtf8());
-        }
-    }
-
-    private async Task<int> WaitAsync(string id, string execId = "") =>
-        (await _client.WaitProcessAsync(new WaitProcessRequest { ContainerId = id, ExecId = execId }, cancellationToken: Cancel)).Status;
-
     [Fact]
     public async Task CreateStartWait_RunsTheProcessInItsOwnPidNamespace_WithItsOutputAndExitCode()
     {
-        uint pid = await CreateAsync("c1", _rootfs.SpecJson("sh", "-c", "echo pid=$$; echo oops >&2; exit 7"));
+        uint pid = await CreateAsync("c1", Rootfs.SpecJson("sh", "-c", "echo pid=$$; echo oops >&2; exit 7"));
         Assert.True(pid > 1);
 
-        await _client.StartContainerAsync(new StartContainerRequest { ContainerId = "c1" }, cancellationToken: Cancel);
+        await Client.StartContainerAsync(new StartContainerRequest { ContainerId = "c1" }, cancellationToken: Cancel);
         string stdout = await ReadAllStdoutAsync("c1");
-        ReadStreamResponse stderr = await _client.ReadStderrAsync(new ReadStreamRequest { ContainerId = "c1", Len = 100 }, cancellationToken: Cancel);
+        ReadStreamResponse stderr = await Client.ReadStderrAsync(new ReadStreamRequest { ContainerId = "c1", Len = 100 }, cancellationToken: Cancel);
         int status = await WaitAsync("c1");
 
         Assert.Equal("pid=1\n", stdout);
         Assert.Equal("oops\n", stderr.Data.ToStringUtf8());
         Assert.Equal(7, status);
-        await _client.RemoveContainerAsync(new RemoveContainerRequest { ContainerId = "c1" }, cancellationToken: Cancel);
-        Assert.False(Directory.Exists(Path.Combine(_scratch.Path, "state", "bundles", "c1")));
+        await Client.RemoveContainerAsync(new RemoveContainerRequest { ContainerId = "c1" }, cancellationToken: Cancel);
+        Assert.False(Directory.Exists(Path.Combine(Scratch.Path, "state", "bundles", "c1")));
     }
 
     [Fact]
     public async Task ProcessThatExitsAtOnce_LosesNoOutput()
     {
         string script = "i=0; while [ $i -lt 2000 ]; do echo line-$i; i=$((i+1)); done";
-        await CreateAsync("fast", _rootfs.SpecJson("sh", "-c", script));
-        await _client.StartContainerAsync(new StartContainerRequest { ContainerId = "fast" }, cancellationToken: Cancel);
+        await CreateAsync("fast", Rootfs.SpecJson("sh", "-c", script));
+        await Client.StartContainerAsync(new StartContainerRequest { ContainerId = "fast" }, cancellationToken: Cancel);
 
         int status = await WaitAsync("fast");
         string stdout = await ReadAllStdoutAsync("fast");
@@ -100,11 +53,11 @@ public sealed class AgentContainerTests : IAsyncLifetime
     [Fact]
     public async Task Stdin_IsDeliveredAndClosed()
     {
-        await CreateAsync("cat", _rootfs.SpecJson("cat"), stdin: true);
-        await _client.StartContainerAsync(new StartContainerRequest { ContainerId = "cat" }, cancellationToken: Cancel);
+        await CreateAsync("cat", Rootfs.SpecJson("cat"), stdin: true);
+        await Client.StartContainerAsync(new StartContainerRequest { ContainerId = "cat" }, cancellationToken: Cancel);
 
-        await _client.WriteStdinAsync(new WriteStreamRequest { ContainerId = "cat", Data = ByteString.CopyFromUtf8("hello through stdin\n") }, cancellationToken: Cancel);
-        await _client.CloseStdinAsync(new CloseStdinRequest { ContainerId = "cat" }, cancellationToken: Cancel);
+        await Client.WriteStdinAsync(new WriteStreamRequest { ContainerId = "cat", Data = ByteString.CopyFromUtf8("hello through stdin\n") }, cancellationToken: Cancel);
+        await Client.CloseStdinAsync(new CloseStdinRequest { ContainerId = "cat" }, cancellationToken: Cancel);
 
         Assert.Equal("hello through stdin\n", await ReadAllStdoutAsync("cat"));
         Assert.Equal(0, await WaitAsync("cat"));
@@ -113,10 +66,10 @@ public sealed class AgentContainerTests : IAsyncLifetime
     [Fact]
     public async Task Exec_JoinsTheContainer_AndSignalsGiveTheirStatus()
     {
-        await CreateAsync("svc", _rootfs.SpecJson("sleep", "300"));
-        await _client.StartContainerAsync(new StartContainerRequest { ContainerId = "svc" }, cancellationToken: Cancel);
+        await CreateAsync("svc", Rootfs.SpecJson("sleep", "300"));
+        await Client.StartContainerAsync(new StartContainerRequest { ContainerId = "svc" }, cancellationToken: Cancel);
 
-        await _client.ExecProcessAsync(new ExecProcessRequest
+        await Client.ExecProcessAsync(new ExecProcessRequest
         {
             ContainerId = "svc",
             ExecId = "e1",
@@ -124,9 +77,9 @@ public sealed class AgentContainerTests : IAsyncLifetime
         }, cancellationToken: Cancel);
         string execOut = await ReadAllStdoutAsync("svc", "e1");
         Assert.Equal(0, await WaitAsync("svc", "e1"));
-        ListProcessesResponse listed = await _client.ListProcessesAsync(new ListProcessesRequest { ContainerId = "svc" }, cancellationToken: Cancel);
+        ListProcessesResponse listed = await Client.ListProcessesAsync(new ListProcessesRequest { ContainerId = "svc" }, cancellationToken: Cancel);
 
-        await _client.SignalProcessAsync(new SignalProcessRequest { ContainerId = "svc", Signal = 9 }, cancellationToken: Cancel);
+        await Client.SignalProcessAsync(new SignalProcessRequest { ContainerId = "svc", Signal = 9 }, cancellationToken: Cancel);
         int status = await WaitAsync("svc");
 
         Assert.StartsWith("exec-pid-is-not-1=yes\n", execOut, StringComparison.Ordinal);
@@ -137,15 +90,15 @@ public sealed class AgentContainerTests : IAsyncLifetime
     [Fact]
     public async Task RemoveContainer_OfARunningContainer_KillsItAndLeavesNothing()
     {
-        uint pid = await CreateAsync("doomed", _rootfs.SpecJson("sleep", "300"));
-        await _client.StartContainerAsync(new StartContainerRequest { ContainerId = "doomed" }, cancellationToken: Cancel);
+        uint pid = await CreateAsync("doomed", Rootfs.SpecJson("sleep", "300"));
+        await Client.StartContainerAsync(new StartContainerRequest { ContainerId = "doomed" }, cancellationToken: Cancel);
 
-        await _client.RemoveContainerAsync(new RemoveContainerRequest { ContainerId = "doomed", Timeout = 1 }, cancellationToken: Cancel);
+        await Client.RemoveContainerAsync(new RemoveContainerRequest { ContainerId = "doomed", Timeout = 1 }, cancellationToken: Cancel);
 
         Assert.False(Directory.Exists($"/proc/{pid}") && File.ReadAllText($"/proc/{pid}/cmdline").Contains("sleep", StringComparison.Ordinal));
-        Assert.DoesNotContain(File.ReadLines("/proc/self/mountinfo"), l => l.Contains(_rootfs.Path, StringComparison.Ordinal));
+        Assert.DoesNotContain(File.ReadLines("/proc/self/mountinfo"), l => l.Contains(Rootfs.Path, StringComparison.Ordinal));
         var error = await Assert.ThrowsAsync<RpcException>(async () =>
-            await _client.WaitProcessAsync(new WaitProcessRequest { ContainerId = "doomed" }, cancellationToken: Cancel));
+            await Client.WaitProcessAsync(new WaitProcessRequest { ContainerId = "doomed" }, cancellationToken: Cancel));
         Assert.Equal(StatusCode.NotFound, error.StatusCode);
     }
 
@@ -161,24 +114,24 @@ public sealed class AgentContainerTests : IAsyncLifetime
         Assert.Equal(StatusCode.InvalidArgument, malformed.StatusCode);
 
         var unknown = await Assert.ThrowsAsync<RpcException>(async () =>
-            await _client.StartContainerAsync(new StartContainerRequest { ContainerId = "nope" }, cancellationToken: Cancel));
+            await Client.StartContainerAsync(new StartContainerRequest { ContainerId = "nope" }, cancellationToken: Cancel));
         Assert.Equal(StatusCode.NotFound, unknown.StatusCode);
 
-        await CreateAsync("dup", _rootfs.SpecJson("true"));
-        var duplicate = await Assert.ThrowsAsync<RpcException>(async () => await CreateAsync("dup", _rootfs.SpecJson("true")));
+        await CreateAsync("dup", Rootfs.SpecJson("true"));
+        var duplicate = await Assert.ThrowsAsync<RpcException>(async () => await CreateAsync("dup", Rootfs.SpecJson("true")));
         Assert.Equal(StatusCode.AlreadyExists, duplicate.StatusCode);
 
-        Assert.False(Directory.Exists(Path.Combine(_scratch.Path, "state", "bundles", "bad")));
+        Assert.False(Directory.Exists(Path.Combine(Scratch.Path, "state", "bundles", "bad")));
     }
 
     [Fact]
     public async Task DestroySandbox_RemovesEveryContainer_AndTheAgentExits()
     {
-        uint pid = await CreateAsync("a", _rootfs.SpecJson("sleep", "300"));
-        await _client.StartContainerAsync(new StartContainerRequest { ContainerId = "a" }, cancellationToken: Cancel);
+        uint pid = await CreateAsync("a", Rootfs.SpecJson("sleep", "300"));
+        await Client.StartContainerAsync(new StartContainerRequest { ContainerId = "a" }, cancellationToken: Cancel);
 
-        await _client.DestroySandboxAsync(new DestroySandboxRequest(), cancellationToken: Cancel);
-        int exitCode = await _agent.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30), Cancel);
+        await Client.DestroySandboxAsync(new DestroySandboxRequest(), cancellationToken: Cancel);
+        int exitCode = await Agent.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30), Cancel);
 
         Assert.Equal(0, exitCode);
         Assert.False(File.Exists($"/proc/{pid}/cmdline") && File.ReadAllText($"/proc/{pid}/cmdline").Contains("sleep", StringComparison.Ordinal));
@@ -187,20 +140,20 @@ public sealed class AgentContainerTests : IAsyncLifetime
     [Fact]
     public async Task PauseResumeAndStats_GoThroughTheContainersCgroup()
     {
-        uint pid = await CreateAsync("frz", _rootfs.SpecJson("sleep", "300"));
-        await _client.StartContainerAsync(new StartContainerRequest { ContainerId = "frz" }, cancellationToken: Cancel);
+        uint pid = await CreateAsync("frz", Rootfs.SpecJson("sleep", "300"));
+        await Client.StartContainerAsync(new StartContainerRequest { ContainerId = "frz" }, cancellationToken: Cancel);
 
-        await _client.PauseContainerAsync(new PauseContainerRequest { ContainerId = "frz" }, cancellationToken: Cancel);
+        await Client.PauseContainerAsync(new PauseContainerRequest { ContainerId = "frz" }, cancellationToken: Cancel);
         string pausedState = await ProcessStateAsync(pid, expectFrozen: true);
-        await _client.ResumeContainerAsync(new ResumeContainerRequest { ContainerId = "frz" }, cancellationToken: Cancel);
+        await Client.ResumeContainerAsync(new ResumeContainerRequest { ContainerId = "frz" }, cancellationToken: Cancel);
         string resumedState = await ProcessStateAsync(pid, expectFrozen: false);
-        StatsContainerResponse stats = await _client.StatsContainerAsync(new StatsContainerRequest { ContainerId = "frz" }, cancellationToken: Cancel);
+        StatsContainerResponse stats = await Client.StatsContainerAsync(new StatsContainerRequest { ContainerId = "frz" }, cancellationToken: Cancel);
 
         Assert.StartsWith("D", pausedState, StringComparison.Ordinal); // frozen tasks show as D (uninterruptible) on cgroup v1
         Assert.StartsWith("S", resumedState, StringComparison.Ordinal);
         Assert.True(stats.CgroupStats.Pids.Current >= 1, $"pids.current {stats.CgroupStats.Pids.Current}");
         Assert.True(stats.CgroupStats.Memory.Usage > 0);
-        await _client.RemoveContainerAsync(new RemoveContainerRequest { ContainerId = "frz" }, cancellationToken: Cancel);
+        await Client.RemoveContainerAsync(new RemoveContainerRequest { ContainerId = "frz" }, cancellationToken: Cancel);
     }
 
     /// <summary>The "State:" letter of /proc/PID/status once it is (or is no longer) frozen; the freezer acts asynchronously.</summary>
@@ -235,12 +188,12 @@ public sealed class AgentContainerTests : IAsyncLifetime
         Assert.NotEmpty(spec.Process!.Capabilities!.Ambient!);
         spec = spec with
         {
-            Root = spec.Root! with { Path = _rootfs.Path },
+            Root = spec.Root! with { Path = Rootfs.Path },
             Process = spec.Process with { Terminal = false, Args = ["sh", "-c", "grep CapAmb /proc/self/status"] },
         };
 
         await CreateAsync("runcdefaults", Kata.Oci.Spec.SpecSerializer.Serialize(spec));
-        await _client.StartContainerAsync(new StartContainerRequest { ContainerId = "runcdefaults" }, cancellationToken: Cancel);
+        await Client.StartContainerAsync(new StartContainerRequest { ContainerId = "runcdefaults" }, cancellationToken: Cancel);
 
         Assert.Equal("CapAmb:\t0000000000000000\n", await ReadAllStdoutAsync("runcdefaults"));
         Assert.Equal(0, await WaitAsync("runcdefaults"));

@@ -1,4 +1,3 @@
-using System.Text;
 using Google.Protobuf;
 using Grpc.Core;
 using Kata.Agent.Protocol;
@@ -8,76 +7,30 @@ namespace Kata.Agent.Tests.Containers;
 
 /// <summary>process.terminal through the real agent: the agent holds the pty master, ReadStdout carries the terminal,
 /// WriteStdin types into it, CloseStdin is ^D, TtyWinResize is TIOCSWINSZ (real namespaces and devpts, as root).</summary>
-public sealed class AgentTerminalTests : IAsyncLifetime
+public sealed class AgentTerminalTests : RunningAgentTests
 {
-    private readonly ScratchDirectory _scratch = new();
-    private readonly BusyboxRootfs _rootfs = new();
-    private AgentProcess _agent = null!;
-    private AgentService.AgentServiceClient _client = null!;
-
-    private static CancellationToken Cancel => TestContext.Current.CancellationToken;
-
-    public async ValueTask InitializeAsync()
-    {
-        if (Environment.UserName != "root")
-        {
-            Assert.Skip("containers need root");
-        }
-        string socket = Path.Combine(_scratch.Path, "agent.sock");
-        _agent = AgentProcess.Start("--listen", $"unix:{socket}", "--state-dir", Path.Combine(_scratch.Path, "state"));
-        await _agent.WaitUntilServingAsync();
-        _client = new AgentService.AgentServiceClient(AgentProcess.ChannelFor(socket));
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        if (_agent is not null)
-        {
-            await _agent.DisposeAsync();
-        }
-        _rootfs.Dispose();
-        _scratch.Dispose();
-    }
-
     private Task CreateTtyAsync(string id, string[] args, uint rows = 0, uint columns = 0) =>
-        _client.CreateContainerAsync(new CreateContainerRequest
+        Client.CreateContainerAsync(new CreateContainerRequest
         {
             ContainerId = id,
             // The spec says terminal: false; the host's StdioConfig asks for one, as the shim does for `ctr run --tty`.
-            OciSpecJson = ByteString.CopyFromUtf8(_rootfs.SpecJson(args)),
+            OciSpecJson = ByteString.CopyFromUtf8(Rootfs.SpecJson(args)),
             Stdio = new StdioConfig { Terminal = true, Stdin = true, ConsoleRows = rows, ConsoleCols = columns },
         }, cancellationToken: Cancel).ResponseAsync;
 
-    private async Task<string> ReadAllStdoutAsync(string id, string execId = "")
-    {
-        var output = new StringBuilder();
-        while (true)
-        {
-            ReadStreamResponse chunk = await _client.ReadStdoutAsync(new ReadStreamRequest { ContainerId = id, ExecId = execId, Len = 4096 }, cancellationToken: Cancel);
-            if (chunk.Eof)
-            {
-                return output.ToString();
-            }
-            output.Append(chunk.Data.ToStringUtf8());
-        }
-    }
-
-    private async Task<int> WaitAsync(string id, string execId = "") =>
-        (await _client.WaitProcessAsync(new WaitProcessRequest { ContainerId = id, ExecId = execId }, cancellationToken: Cancel)).Status;
-
     private Task WriteAsync(string id, string text, string execId = "") =>
-        _client.WriteStdinAsync(new WriteStreamRequest { ContainerId = id, ExecId = execId, Data = ByteString.CopyFromUtf8(text) }, cancellationToken: Cancel).ResponseAsync;
+        Client.WriteStdinAsync(new WriteStreamRequest { ContainerId = id, ExecId = execId, Data = ByteString.CopyFromUtf8(text) }, cancellationToken: Cancel).ResponseAsync;
 
     [Fact]
     public async Task TtyContainer_SeesAPts_ItsSizeFollowsTtyWinResize_AndStdinReachesIt()
     {
         await CreateTtyAsync("tty", ["sh", "-c", "tty; stty size; read line; echo got:$line; echo oops >&2; exit 3"], rows: 24, columns: 80);
-        await _client.TtyWinResizeAsync(new TtyWinResizeRequest { ContainerId = "tty", Row = 40, Column = 100 }, cancellationToken: Cancel);
-        await _client.StartContainerAsync(new StartContainerRequest { ContainerId = "tty" }, cancellationToken: Cancel);
+        await Client.TtyWinResizeAsync(new TtyWinResizeRequest { ContainerId = "tty", Row = 40, Column = 100 }, cancellationToken: Cancel);
+        await Client.StartContainerAsync(new StartContainerRequest { ContainerId = "tty" }, cancellationToken: Cancel);
 
         await WriteAsync("tty", "ping\n");
         string output = await ReadAllStdoutAsync("tty");
-        ReadStreamResponse stderr = await _client.ReadStderrAsync(new ReadStreamRequest { ContainerId = "tty", Len = 100 }, cancellationToken: Cancel);
+        ReadStreamResponse stderr = await Client.ReadStderrAsync(new ReadStreamRequest { ContainerId = "tty", Len = 100 }, cancellationToken: Cancel);
         int status = await WaitAsync("tty");
 
         Assert.Matches(@"(^|\n)/dev/pts/\d+\n", output);
@@ -88,14 +41,14 @@ public sealed class AgentTerminalTests : IAsyncLifetime
         Assert.True(stderr.Eof);
         Assert.True(stderr.Data.IsEmpty);
         Assert.Equal(3, status);
-        await _client.RemoveContainerAsync(new RemoveContainerRequest { ContainerId = "tty" }, cancellationToken: Cancel);
+        await Client.RemoveContainerAsync(new RemoveContainerRequest { ContainerId = "tty" }, cancellationToken: Cancel);
     }
 
     [Fact]
     public async Task TtyContainer_InitialSizeComesFromTheStdioConfig()
     {
         await CreateTtyAsync("size", ["stty", "size"], rows: 33, columns: 77);
-        await _client.StartContainerAsync(new StartContainerRequest { ContainerId = "size" }, cancellationToken: Cancel);
+        await Client.StartContainerAsync(new StartContainerRequest { ContainerId = "size" }, cancellationToken: Cancel);
 
         Assert.Equal("33 77\n", await ReadAllStdoutAsync("size"));
         Assert.Equal(0, await WaitAsync("size"));
@@ -106,7 +59,7 @@ public sealed class AgentTerminalTests : IAsyncLifetime
     {
         string script = "i=0; while [ $i -lt 2000 ]; do echo line-$i; i=$((i+1)); done";
         await CreateTtyAsync("fast", ["sh", "-c", script]);
-        await _client.StartContainerAsync(new StartContainerRequest { ContainerId = "fast" }, cancellationToken: Cancel);
+        await Client.StartContainerAsync(new StartContainerRequest { ContainerId = "fast" }, cancellationToken: Cancel);
 
         int status = await WaitAsync("fast");
         string output = await ReadAllStdoutAsync("fast");
@@ -122,14 +75,14 @@ public sealed class AgentTerminalTests : IAsyncLifetime
     [Fact]
     public async Task ExecWithTerminal_GetsItsOwnPts_AndCloseStdinIsEndOfFile_EvenAfterAPartialLine()
     {
-        await _client.CreateContainerAsync(new CreateContainerRequest
+        await Client.CreateContainerAsync(new CreateContainerRequest
         {
             ContainerId = "host",
-            OciSpecJson = ByteString.CopyFromUtf8(_rootfs.SpecJson("sleep", "300")),
+            OciSpecJson = ByteString.CopyFromUtf8(Rootfs.SpecJson("sleep", "300")),
         }, cancellationToken: Cancel);
-        await _client.StartContainerAsync(new StartContainerRequest { ContainerId = "host" }, cancellationToken: Cancel);
+        await Client.StartContainerAsync(new StartContainerRequest { ContainerId = "host" }, cancellationToken: Cancel);
 
-        await _client.ExecProcessAsync(new ExecProcessRequest
+        await Client.ExecProcessAsync(new ExecProcessRequest
         {
             ContainerId = "host",
             ExecId = "shell",
@@ -138,7 +91,7 @@ public sealed class AgentTerminalTests : IAsyncLifetime
         }, cancellationToken: Cancel);
         await WriteAsync("host", "first line\n", "shell");
         await WriteAsync("host", "partial", "shell");
-        await _client.CloseStdinAsync(new CloseStdinRequest { ContainerId = "host", ExecId = "shell" }, cancellationToken: Cancel);
+        await Client.CloseStdinAsync(new CloseStdinRequest { ContainerId = "host", ExecId = "shell" }, cancellationToken: Cancel);
         string output = await ReadAllStdoutAsync("host", "shell");
         int status = await WaitAsync("host", "shell");
 
@@ -149,27 +102,27 @@ public sealed class AgentTerminalTests : IAsyncLifetime
         Assert.Equal(0, status);
         // The container's init has no terminal.
         var noTerminal = await Assert.ThrowsAsync<RpcException>(async () =>
-            await _client.TtyWinResizeAsync(new TtyWinResizeRequest { ContainerId = "host", Row = 10, Column = 10 }, cancellationToken: Cancel));
+            await Client.TtyWinResizeAsync(new TtyWinResizeRequest { ContainerId = "host", Row = 10, Column = 10 }, cancellationToken: Cancel));
         Assert.Equal(StatusCode.FailedPrecondition, noTerminal.StatusCode);
         Assert.Contains("has no terminal", noTerminal.Status.Detail, StringComparison.Ordinal);
-        await _client.RemoveContainerAsync(new RemoveContainerRequest { ContainerId = "host", Timeout = 1 }, cancellationToken: Cancel);
+        await Client.RemoveContainerAsync(new RemoveContainerRequest { ContainerId = "host", Timeout = 1 }, cancellationToken: Cancel);
     }
 
     [Fact]
     public async Task TtyWinResize_BadRequests_AreClearErrors()
     {
         var unknown = await Assert.ThrowsAsync<RpcException>(async () =>
-            await _client.TtyWinResizeAsync(new TtyWinResizeRequest { ContainerId = "nope", Row = 10, Column = 10 }, cancellationToken: Cancel));
+            await Client.TtyWinResizeAsync(new TtyWinResizeRequest { ContainerId = "nope", Row = 10, Column = 10 }, cancellationToken: Cancel));
         Assert.Equal(StatusCode.NotFound, unknown.StatusCode);
 
         await CreateTtyAsync("sized", ["true"]);
         var tooLarge = await Assert.ThrowsAsync<RpcException>(async () =>
-            await _client.TtyWinResizeAsync(new TtyWinResizeRequest { ContainerId = "sized", Row = 70_000, Column = 80 }, cancellationToken: Cancel));
+            await Client.TtyWinResizeAsync(new TtyWinResizeRequest { ContainerId = "sized", Row = 70_000, Column = 80 }, cancellationToken: Cancel));
         Assert.Equal(StatusCode.InvalidArgument, tooLarge.StatusCode);
         Assert.Contains("rows and columns must be 0..65535", tooLarge.Status.Detail, StringComparison.Ordinal);
         var unknownExec = await Assert.ThrowsAsync<RpcException>(async () =>
-            await _client.TtyWinResizeAsync(new TtyWinResizeRequest { ContainerId = "sized", ExecId = "x", Row = 10, Column = 10 }, cancellationToken: Cancel));
+            await Client.TtyWinResizeAsync(new TtyWinResizeRequest { ContainerId = "sized", ExecId = "x", Row = 10, Column = 10 }, cancellationToken: Cancel));
         Assert.Equal(StatusCode.NotFound, unknownExec.StatusCode);
-        await _client.RemoveContainerAsync(new RemoveContainerRequest { ContainerId = "sized" }, cancellationToken: Cancel);
+        await Client.RemoveContainerAsync(new RemoveContainerRequest { ContainerId = "sized" }, cancellationToken: Cancel);
     }
 }
