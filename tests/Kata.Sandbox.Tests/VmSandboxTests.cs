@@ -83,10 +83,7 @@ public class VmSandboxTests
         var source = new SampleRootfs(Path.Combine(scratch.Path, "rootfs"));
         var builder = new RootfsImages.RootfsImageBuilder(Path.Combine(scratch.Path, "cache"), RootfsImages.RootfsImageFormat.Erofs, Log);
         var rootfs = GuestRootfs.ContainerRootfs.ForNewSandbox(SandboxKind.Vm, "c1", """{"root":{"path":"rootfs"}}"""u8, source.Path, () => builder, Log);
-        string kernel = Path.Combine(scratch.Path, "vmlinux");
-        string initrd = Path.Combine(scratch.Path, "initrd");
-        File.WriteAllBytes(kernel, [0]);
-        File.WriteAllBytes(initrd, [0]);
+        var (kernel, initrd) = PlaceholderGuestImage(scratch);
         var options = Options(scratch, kernel, initrd) with { Vmm = FakeVmm.Create(scratch.Path, "exit 1"), Disks = rootfs.Disks };
         await using var sandbox = new VmSandbox(options, Log);
 
@@ -103,10 +100,7 @@ public class VmSandboxTests
     public async Task AMissingDiskImage_IsAClearErrorAndStartsNothing()
     {
         using var scratch = new ScratchDirectory();
-        string kernel = Path.Combine(scratch.Path, "vmlinux");
-        string initrd = Path.Combine(scratch.Path, "initrd");
-        File.WriteAllBytes(kernel, [0]);
-        File.WriteAllBytes(initrd, [0]);
+        var (kernel, initrd) = PlaceholderGuestImage(scratch);
         string missing = Path.Combine(scratch.Path, "gone.erofs");
         var options = Options(scratch, kernel, initrd) with
         {
@@ -125,10 +119,7 @@ public class VmSandboxTests
     public async Task AVmmThatExitsAtOnce_IsAClearErrorQuotingItsLogAndTheConsole_WellWithinTheTimeout()
     {
         using var scratch = new ScratchDirectory();
-        string kernel = Path.Combine(scratch.Path, "vmlinux");
-        string initrd = Path.Combine(scratch.Path, "initrd");
-        File.WriteAllBytes(kernel, [0]);
-        File.WriteAllBytes(initrd, [0]);
+        var (kernel, initrd) = PlaceholderGuestImage(scratch);
         var options = Options(scratch, kernel, initrd) with
         {
             Vmm = FakeVmm.Create(scratch.Path, "echo 'fake-vmm: /dev/kvm: permission denied' >&2; exit 3"),
@@ -151,10 +142,7 @@ public class VmSandboxTests
     public async Task AVmmWhoseAgentNeverAnswers_TimesOutQuotingTheConsole_AndTheVmmIsGone()
     {
         using var scratch = new ScratchDirectory();
-        string kernel = Path.Combine(scratch.Path, "vmlinux");
-        string initrd = Path.Combine(scratch.Path, "initrd");
-        File.WriteAllBytes(kernel, [0]);
-        File.WriteAllBytes(initrd, [0]);
+        var (kernel, initrd) = PlaceholderGuestImage(scratch);
         // Alive, but nobody listens on the vsock socket: exactly what a guest that never starts its agent looks like.
         var options = Options(scratch, kernel, initrd) with
         {
@@ -202,5 +190,15 @@ public class VmSandboxTests
         Assert.Contains("--- guest console", error.Message, StringComparison.Ordinal);
         Assert.Contains("Linux version", File.ReadAllText(sandbox.ConsolePath), StringComparison.Ordinal);
         Assert.Contains("exited with code", await sandbox.Ended.WaitAsync(TimeSpan.FromSeconds(20), TestContext.Current.CancellationToken), StringComparison.Ordinal);
+    }
+
+    /// <summary>A kernel and initrd that exist (the fake VMMs never read them).</summary>
+    private static (string Kernel, string Initrd) PlaceholderGuestImage(ScratchDirectory scratch)
+    {
+        string kernel = Path.Combine(scratch.Path, "vmlinux");
+        string initrd = Path.Combine(scratch.Path, "initrd");
+        File.WriteAllBytes(kernel, [0]);
+        File.WriteAllBytes(initrd, [0]);
+        return (kernel, initrd);
     }
 }
